@@ -1,0 +1,95 @@
+"""Projection of ticket state into the Postgres read model.
+
+Idempotent by construction: events are keyed by (ticket id, seq) and inserted with ON CONFLICT DO
+NOTHING; the snapshot row only moves forward (its version must grow). Retries and replays never
+duplicate or regress anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio import activity
+
+from domain.ticket import TicketEvent, TicketState
+from store.tables import ticket_events, tickets
+
+
+@dataclass
+class TicketProjection:
+    """The snapshot to upsert and the events new since the last projection."""
+
+    state: TicketState
+    events: list[TicketEvent] = field(default_factory=list)
+
+
+def snapshot_json(state: TicketState) -> dict[str, Any]:
+    """The JSON form of a state, as stored in `tickets.snapshot` and served by the API."""
+    data = asdict(state)
+    for key, value in data.items():
+        if hasattr(value, "isoformat"):
+            data[key] = value.isoformat()
+    return data
+
+
+def ticket_row(state: TicketState) -> dict[str, Any]:
+    return {
+        "id": state.id,
+        "org_id": state.org_id,
+        "requester_id": state.requester_id,
+        "assignee_id": state.assignee_id,
+        "status": state.status.value,
+        "severity": state.severity,
+        "impact": state.impact,
+        "tier": state.tier.value,
+        "channel": state.channel.value,
+        "kind": state.kind.value,
+        "product": state.product,
+        "module": state.module,
+        "environment": state.environment.value,
+        "subject": state.subject,
+        "created_at": state.created_at,
+        "updated_at": state.updated_at,
+        "version": state.version,
+        "snapshot": snapshot_json(state),
+    }
+
+
+def event_row(ticket_id: int, event: TicketEvent) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket_id,
+        "seq": event.seq,
+        "type": event.type,
+        "at": event.at,
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role,
+        "on_behalf_of": event.on_behalf_of,
+        "data": event.data,
+    }
+
+
+class ProjectionActivities:
+    """Holds the engine so that activities share one connection pool per worker."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @activity.defn(name="project_ticket")
+    async def project_ticket(self, projection: TicketProjection) -> int:
+        """Write the snapshot and the new events in one transaction; returns the projected version."""
+        row = ticket_row(projection.state)
+        upsert = insert(tickets).values(row)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[tickets.c.id],
+            set_={k: upsert.excluded[k] for k in row if k != "id"},
+            where=tickets.c.version < upsert.excluded.version,
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(upsert)
+            if projection.events:
+                rows = [event_row(projection.state.id, e) for e in projection.events]
+                await conn.execute(insert(ticket_events).values(rows).on_conflict_do_nothing())
+        return projection.state.version

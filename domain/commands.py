@@ -1,0 +1,68 @@
+"""Requests to change a ticket. Each carries the actor and an optional client request id.
+
+The request id makes a retried HTTP call safe: the workflow remembers the ids it has applied
+(also across continue-as-new) and answers a repeat with the current state instead of acting twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.ticket import Actor, Tier
+
+
+@dataclass
+class Reply:
+    actor: Actor
+    body: str
+    internal: bool = False
+    await_customer: bool = False
+    attachments: list[str] | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class Resolve:
+    actor: Actor
+    comment: str | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class Reopen:
+    actor: Actor
+    reason: str | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class Close:
+    actor: Actor
+    reason: str | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class Assign:
+    actor: Actor
+    assignee_id: str | None
+    request_id: str | None = None
+
+
+@dataclass
+class Reclassify:
+    actor: Actor
+    severity: int | None = None
+    impact: str | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class Transfer:
+    actor: Actor
+    tier: Tier = Tier.L2
+    reason: str | None = None
+    request_id: str | None = None
+
+
+TicketCommand = Reply | Resolve | Reopen | Close | Assign | Reclassify | Transfer

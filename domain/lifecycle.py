@@ -1,0 +1,55 @@
+"""The two lifecycle clocks every ticket owns: pending → auto-resolved, resolved → auto-closed.
+
+Periods are calendar time (seconds) by default, as in the seeds: 10 days without a customer
+reply resolves a pending ticket; 4 days after resolution the ticket closes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.ticket import TicketState, TicketStatus
+
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class LifecycleSettings:
+    auto_resolve_after_seconds: int = 10 * DAY
+    auto_close_after_seconds: int = 4 * DAY
+
+
+@dataclass(frozen=True)
+class LifecycleDeadline:
+    """The next lifecycle action and when it is due."""
+
+    action: str  # "auto_resolve" | "auto_close"
+    due: datetime
+    summary: str
+
+
+def next_lifecycle_deadline(state: TicketState, settings: LifecycleSettings) -> LifecycleDeadline | None:
+    """Why: the workflow's main loop sleeps exactly until this instant instead of polling."""
+    if state.status is TicketStatus.PENDING and state.pending_since is not None:
+        period = settings.auto_resolve_after_seconds
+        return LifecycleDeadline(
+            "auto_resolve",
+            state.pending_since + timedelta(seconds=period),
+            f"auto-resolve after {_human(period)} without a customer reply",
+        )
+    if state.status is TicketStatus.RESOLVED and state.resolved_at is not None:
+        period = settings.auto_close_after_seconds
+        return LifecycleDeadline(
+            "auto_close", state.resolved_at + timedelta(seconds=period), f"auto-close after {_human(period)}"
+        )
+    return None
+
+
+def _human(seconds: int) -> str:
+    if seconds % DAY == 0:
+        days = seconds // DAY
+        return f"{days} day" + ("s" if days != 1 else "")
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds}s"

@@ -1,0 +1,167 @@
+"""The ticket as support staff and customers see it: vocabulary and state.
+
+Everything here is plain data so that it can travel through Temporal's JSON converter and be
+used inside workflow code without I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    PENDING = "pending"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    CHAT = "chat"
+    PHONE = "phone"
+    CONFERENCE = "conference"
+    WEB = "web"
+
+
+class Kind(StrEnum):
+    QUESTION = "question"
+    TECHNICAL = "technical"
+    INCIDENT = "incident"
+    IMPROVEMENT = "improvement"
+
+
+class Environment(StrEnum):
+    PRODUCTION = "production"
+    HOMOLOGATION = "homologation"
+
+
+class Tier(StrEnum):
+    L1 = "L1"
+    L2 = "L2"
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    ORG_ADMIN = "org_admin"
+    AGENT = "agent"
+    ENGINEER = "engineer"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.ENGINEER, Role.ADMIN})
+CUSTOMER_ROLES = frozenset({Role.CUSTOMER, Role.ORG_ADMIN})
+SEVERITIES = (1, 2, 3, 4)
+
+
+def is_staff(role: Role) -> bool:
+    """Staff work tickets of every organisation; customers only their own side."""
+    return role in STAFF_ROLES
+
+
+@dataclass
+class Actor:
+    """Who asked for a change; `on_behalf_of` is set when staff act through a support-access grant."""
+
+    user_id: str
+    role: Role
+    name: str = ""
+    on_behalf_of: str | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(user_id="system", role=Role.ADMIN, name="Escalator")
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id == "system"
+
+
+@dataclass
+class NewTicket:
+    """What a requester supplies when opening a ticket (validated by the API before it gets here)."""
+
+    id: int
+    org_id: str
+    requester_id: str
+    subject: str
+    description: str
+    channel: Channel = Channel.WEB
+    kind: Kind = Kind.QUESTION
+    severity: int = 3
+    environment: Environment = Environment.PRODUCTION
+    product: str | None = None
+    module: str | None = None
+    impact: str | None = None
+    cc: list[str] = field(default_factory=list)
+    follow_up_of: int | None = None
+    attachments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TicketState:
+    """The live state of one ticket, owned by its workflow."""
+
+    id: int
+    org_id: str
+    requester_id: str
+    subject: str
+    description: str
+    channel: Channel
+    kind: Kind
+    severity: int
+    environment: Environment
+    created_at: datetime
+    updated_at: datetime
+    status: TicketStatus = TicketStatus.OPEN
+    tier: Tier = Tier.L1
+    product: str | None = None
+    module: str | None = None
+    impact: str | None = None
+    assignee_id: str | None = None
+    cc: list[str] = field(default_factory=list)
+    follow_up_of: int | None = None
+    pending_since: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    first_response_at: datetime | None = None
+    version: int = 0
+
+    @classmethod
+    def opened(cls, new: NewTicket, at: datetime) -> TicketState:
+        return cls(
+            id=new.id,
+            org_id=new.org_id,
+            requester_id=new.requester_id,
+            subject=new.subject,
+            description=new.description,
+            channel=new.channel,
+            kind=new.kind,
+            severity=new.severity,
+            environment=new.environment,
+            product=new.product,
+            module=new.module,
+            impact=new.impact,
+            cc=list(new.cc),
+            follow_up_of=new.follow_up_of,
+            created_at=at,
+            updated_at=at,
+        )
+
+
+@dataclass
+class TicketEvent:
+    """One numbered entry of a ticket's timeline; (ticket id, seq) is its identity in the read model."""
+
+    seq: int
+    type: str
+    at: datetime
+    actor_id: str | None
+    actor_role: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    on_behalf_of: str | None = None

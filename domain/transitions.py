@@ -1,0 +1,293 @@
+"""Which actions a ticket allows, and what each one changes.
+
+`decide` turns a command into event drafts (or refuses it); `evolve` applies a numbered event to
+the state. The workflow validator calls `decide` on a copy to refuse an impossible transition
+before it enters history; the handler calls it again on the live state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, TicketCommand, Transfer
+from domain.errors import InvalidCommand, TransitionRejected
+from domain.ticket import (
+    CUSTOMER_ROLES,
+    SEVERITIES,
+    STAFF_ROLES,
+    Actor,
+    Role,
+    TicketEvent,
+    TicketState,
+    TicketStatus,
+    Tier,
+)
+
+S = TicketStatus
+NOT_CLOSED = frozenset({S.OPEN, S.PENDING, S.ESCALATED, S.RESOLVED})
+MAX_BODY = 64_000
+
+
+@dataclass(frozen=True)
+class Rule:
+    statuses: frozenset[TicketStatus]
+    roles: frozenset[Role]
+
+
+RULES: dict[str, Rule] = {
+    "reply": Rule(NOT_CLOSED, STAFF_ROLES),
+    "note": Rule(NOT_CLOSED, STAFF_ROLES),
+    "customer_reply": Rule(NOT_CLOSED, CUSTOMER_ROLES),
+    "resolve": Rule(frozenset({S.OPEN, S.PENDING}), STAFF_ROLES),
+    "reopen": Rule(frozenset({S.RESOLVED}), STAFF_ROLES | CUSTOMER_ROLES),
+    "close": Rule(NOT_CLOSED, CUSTOMER_ROLES),
+    "assign": Rule(NOT_CLOSED, STAFF_ROLES),
+    "reclassify": Rule(NOT_CLOSED, STAFF_ROLES),
+    "transfer": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
+}
+
+
+@dataclass
+class Change:
+    """An event before the workflow gives it a sequence number and a time."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def allowed_actions(state: TicketState, role: Role) -> list[str]:
+    """The actions this role may take now; shown to clients when a transition is refused."""
+    return [name for name, rule in RULES.items() if state.status in rule.statuses and role in rule.roles]
+
+
+def action_name(command: TicketCommand) -> str:
+    """Map a command to its rule name; a reply's author role decides customer vs agent reply."""
+    if isinstance(command, Reply):
+        if command.actor.role in CUSTOMER_ROLES:
+            return "customer_reply"
+        return "note" if command.internal else "reply"
+    return {
+        Resolve: "resolve",
+        Reopen: "reopen",
+        Close: "close",
+        Assign: "assign",
+        Reclassify: "reclassify",
+        Transfer: "transfer",
+    }[type(command)]
+
+
+def decide(state: TicketState, command: TicketCommand) -> list[Change]:
+    """Refuse the command or return the changes it makes; pure and side-effect free."""
+    action = action_name(command)
+    _check_allowed(state, action, command.actor)
+    return _DECIDERS[action](state, command)
+
+
+def _check_allowed(state: TicketState, action: str, actor: Actor) -> None:
+    rule = RULES[action]
+    if actor.role not in rule.roles:
+        raise TransitionRejected(
+            action, state.status.value, allowed_actions(state, actor.role), f"a {actor.role} cannot {action}"
+        )
+    if state.status not in rule.statuses:
+        raise TransitionRejected(
+            action,
+            state.status.value,
+            allowed_actions(state, actor.role),
+            f"cannot {action} a ticket that is {state.status}",
+        )
+
+
+def _status_change(state: TicketState, to: TicketStatus, reason: str) -> list[Change]:
+    if state.status is to:
+        return []
+    return [Change("status_changed", {"from": state.status.value, "to": to.value, "reason": reason})]
+
+
+def _check_body(body: str) -> None:
+    if not body.strip():
+        raise InvalidCommand("body", "must not be empty")
+    if len(body) > MAX_BODY:
+        raise InvalidCommand("body", f"at most {MAX_BODY} characters")
+
+
+def _decide_reply(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Reply)
+    _check_body(command.body)
+    if command.await_customer and state.status not in (S.OPEN, S.PENDING):
+        raise TransitionRejected(
+            "reply",
+            state.status.value,
+            allowed_actions(state, command.actor.role),
+            f"cannot wait for the customer on a ticket that is {state.status}",
+        )
+    changes = [Change("reply_added", _reply_data(command, author="agent"))]
+    if command.await_customer:
+        changes += _status_change(state, S.PENDING, "waiting for the customer")
+    elif state.status is S.PENDING:
+        changes += _status_change(state, S.OPEN, "agent replied without waiting for the customer")
+    return changes
+
+
+def _decide_note(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Reply)
+    _check_body(command.body)
+    if command.await_customer:
+        raise InvalidCommand("await_customer", "an internal note does not wait for the customer")
+    return [Change("note_added", _reply_data(command, author="agent"))]
+
+
+def _decide_customer_reply(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Reply)
+    _check_body(command.body)
+    if command.internal:
+        raise InvalidCommand("internal", "customers cannot write internal notes")
+    changes = [Change("reply_added", _reply_data(command, author="customer"))]
+    if state.status in (S.PENDING, S.RESOLVED):
+        changes += _status_change(state, S.OPEN, "customer replied")
+    return changes
+
+
+def _reply_data(command: Reply, author: str) -> dict[str, Any]:
+    return {
+        "body": command.body,
+        "internal": command.internal,
+        "author": author,
+        "attachments": list(command.attachments or []),
+    }
+
+
+def _decide_resolve(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Resolve)
+    return _status_change(state, S.RESOLVED, command.comment or "resolved by support")
+
+
+def _decide_reopen(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Reopen)
+    return _status_change(state, S.OPEN, command.reason or "reopened")
+
+
+def _decide_close(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Close)
+    return _status_change(state, S.CLOSED, command.reason or "closed by the requester")
+
+
+def _decide_assign(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Assign)
+    if command.assignee_id == state.assignee_id:
+        raise InvalidCommand("assignee_id", "the ticket is already assigned so")
+    return [Change("assigned", {"from": state.assignee_id, "to": command.assignee_id})]
+
+
+def _decide_reclassify(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Reclassify)
+    data: dict[str, Any] = {}
+    if command.severity is not None:
+        if command.severity not in SEVERITIES:
+            raise InvalidCommand("severity", "must be 1, 2, 3 or 4")
+        if command.severity != state.severity:
+            data["severity"] = {"from": state.severity, "to": command.severity}
+    if command.impact is not None and command.impact != state.impact:
+        data["impact"] = {"from": state.impact, "to": command.impact}
+    if not data:
+        raise InvalidCommand("severity", "nothing to change: give a new severity or impact")
+    return [Change("reclassified", data)]
+
+
+def _decide_transfer(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Transfer)
+    if command.tier == state.tier:
+        raise InvalidCommand("tier", f"the ticket is already at {state.tier}")
+    data = {"from": state.tier.value, "to": command.tier.value, "reason": command.reason}
+    return [Change("transferred", data)]
+
+
+_DECIDERS = {
+    "reply": _decide_reply,
+    "note": _decide_note,
+    "customer_reply": _decide_customer_reply,
+    "resolve": _decide_resolve,
+    "reopen": _decide_reopen,
+    "close": _decide_close,
+    "assign": _decide_assign,
+    "reclassify": _decide_reclassify,
+    "transfer": _decide_transfer,
+}
+
+
+def decide_lifecycle(state: TicketState, action: str) -> list[Change]:
+    """Changes made by the ticket's own clocks (auto-resolve, auto-close)."""
+    if action == "auto_resolve" and state.status is S.PENDING:
+        return _status_change(state, S.RESOLVED, "no customer reply: resolved automatically")
+    if action == "auto_close" and state.status is S.RESOLVED:
+        return _status_change(state, S.CLOSED, "closed automatically after resolution")
+    return []
+
+
+def evolve(state: TicketState, event: TicketEvent) -> None:
+    """Apply a numbered event to the state; the only place state changes."""
+    state.version = event.seq
+    state.updated_at = event.at
+    handler = _EVOLVERS.get(event.type)
+    if handler is not None:
+        handler(state, event)
+
+
+def _evolve_reply(state: TicketState, event: TicketEvent) -> None:
+    if event.data.get("author") == "agent" and state.first_response_at is None:
+        state.first_response_at = event.at
+
+
+def _evolve_status(state: TicketState, event: TicketEvent) -> None:
+    to = TicketStatus(event.data["to"])
+    state.status = to
+    state.pending_since = event.at if to is S.PENDING else None
+    if to is S.RESOLVED:
+        state.resolved_at = event.at
+    elif to is not S.CLOSED:
+        state.resolved_at = None
+    if to is S.CLOSED:
+        state.closed_at = event.at
+        state.close_reason = event.data.get("reason")
+
+
+def _evolve_assigned(state: TicketState, event: TicketEvent) -> None:
+    state.assignee_id = event.data["to"]
+
+
+def _evolve_reclassified(state: TicketState, event: TicketEvent) -> None:
+    if "severity" in event.data:
+        state.severity = int(event.data["severity"]["to"])
+    if "impact" in event.data:
+        state.impact = event.data["impact"]["to"]
+
+
+def _evolve_transferred(state: TicketState, event: TicketEvent) -> None:
+    state.tier = Tier(event.data["to"])
+
+
+_EVOLVERS = {
+    "reply_added": _evolve_reply,
+    "status_changed": _evolve_status,
+    "assigned": _evolve_assigned,
+    "reclassified": _evolve_reclassified,
+    "transferred": _evolve_transferred,
+}
+
+
+def number(changes: list[Change], state: TicketState, at: datetime, actor: Actor) -> list[TicketEvent]:
+    """Give drafts their sequence numbers, time and actor, continuing the ticket's timeline."""
+    return [
+        TicketEvent(
+            seq=state.version + i + 1,
+            type=change.type,
+            at=at,
+            actor_id=actor.user_id,
+            actor_role=actor.role.value,
+            data=change.data,
+            on_behalf_of=actor.on_behalf_of,
+        )
+        for i, change in enumerate(changes)
+    ]

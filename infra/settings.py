@@ -1,0 +1,41 @@
+"""Configuration from environment variables, with defaults that work on one laptop."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the API, the worker and `make dev` read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "escalator"
+    temporal_api_key: str | None = None
+    temporal_tls: bool = False
+    temporal_tls_cert: str | None = Field(default=None, description="client certificate (PEM) for mTLS")
+    temporal_tls_key: str | None = Field(default=None, description="client key (PEM) for mTLS")
+    temporal_tls_server_ca: str | None = None
+
+    database_url: str = "postgresql+psycopg://postgres@/escalator?host=.data/postgres"
+    database_pool_size: int = 10
+
+    auto_resolve_after_seconds: int = 10 * 86_400
+    auto_close_after_seconds: int = 4 * 86_400
+
+    api_update_timeout_seconds: float = 10.0
+    public_base_url: str = "http://localhost:8000"
+
+    log_format: str = Field(default="auto", description="auto | json | console")
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """One parsed copy per process; tests build their own `Settings` instead."""
+    return Settings()

@@ -1,0 +1,118 @@
+"""The read model's tables. Temporal owns ticket state; these rows are its projection plus identities."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Sequence,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+ticket_id_seq = Sequence("ticket_id_seq", start=1000, metadata=metadata)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("locale", String(16), nullable=False, server_default="en"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("org_id", String(36), nullable=False),
+    Column("requester_id", String(36), nullable=False),
+    Column("assignee_id", String(36)),
+    Column("status", String(16), nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("impact", Text),
+    Column("tier", String(4), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("product", Text),
+    Column("module", Text),
+    Column("environment", String(16), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("snapshot", JSONB, nullable=False),
+    Index("ix_tickets_status_id", "status", "id"),
+    Index("ix_tickets_org_status_id", "org_id", "status", "id"),
+    Index("ix_tickets_requester_id", "requester_id", "id"),
+    Index("ix_tickets_assignee_id", "assignee_id", "id"),
+    Index("ix_tickets_created_at", "created_at"),
+    Index(
+        "ix_tickets_subject_trgm",
+        "subject",
+        postgresql_using="gin",
+        postgresql_ops={"subject": "gin_trgm_ops"},
+    ),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("ticket_id", BigInteger, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(36)),
+    Column("actor_role", String(16)),
+    Column("on_behalf_of", String(36)),
+    Column("data", JSONB, nullable=False),
+    PrimaryKeyConstraint("ticket_id", "seq"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", String(36), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("endpoint", Text, nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("resource_id", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("user_id", "key"),
+)

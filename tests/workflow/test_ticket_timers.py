@@ -1,0 +1,62 @@
+"""The 10-day and 4-day lifecycle timers on the time-skipping server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.commands import Reply
+from domain.ticket import TicketStatus
+from infra.settings import Settings
+from tests.support.tickets import AGENT, customer, start_ticket
+from workflows.ticket import TicketWorkflow
+
+
+@pytest_asyncio.fixture
+async def skipping_worker(time_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[str]:
+    from worker import build_worker
+
+    queue = f"timers-{uuid.uuid4().hex[:8]}"
+    w = build_worker(time_env.client, settings.model_copy(update={"temporal_task_queue": queue}))
+    async with w:
+        yield queue
+
+
+async def test_pending_auto_resolves_after_10_days_then_closes_after_4(
+    time_env: WorkflowEnvironment, engine: AsyncEngine, skipping_worker: str
+) -> None:
+    handle, _ = await start_ticket(time_env.client, engine, skipping_worker, publish_search_attributes=False)
+    await handle.execute_update(TicketWorkflow.opened)
+    await handle.execute_update(
+        TicketWorkflow.reply, Reply(actor=AGENT, body="Please confirm", await_customer=True)
+    )
+    await time_env.sleep(timedelta(days=9, hours=23))
+    assert (await handle.query(TicketWorkflow.state)).status is TicketStatus.PENDING
+    await time_env.sleep(timedelta(hours=2))
+    state = await handle.query(TicketWorkflow.state)
+    assert state.status is TicketStatus.RESOLVED
+    await time_env.sleep(timedelta(days=4, minutes=1))
+    result = await handle.result()
+    assert result.status is TicketStatus.CLOSED
+    assert result.close_reason == "closed automatically after resolution"
+
+
+async def test_customer_reply_restarts_the_pending_clock(
+    time_env: WorkflowEnvironment, engine: AsyncEngine, skipping_worker: str
+) -> None:
+    handle, new = await start_ticket(time_env.client, engine, skipping_worker, publish_search_attributes=False)
+    await handle.execute_update(TicketWorkflow.opened)
+    await handle.execute_update(TicketWorkflow.reply, Reply(actor=AGENT, body="Send logs", await_customer=True))
+    await time_env.sleep(timedelta(days=6))
+    await handle.execute_update(TicketWorkflow.reply, Reply(actor=customer(new.requester_id), body="attached"))
+    await handle.execute_update(TicketWorkflow.reply, Reply(actor=AGENT, body="Thanks", await_customer=True))
+    await time_env.sleep(timedelta(days=6))
+    assert (await handle.query(TicketWorkflow.state)).status is TicketStatus.PENDING
+    await time_env.sleep(timedelta(days=4, minutes=1))
+    assert (await handle.query(TicketWorkflow.state)).status is TicketStatus.RESOLVED

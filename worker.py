@@ -1,0 +1,60 @@
+"""The worker process: runs ticket and escalation workflows and their activities.
+
+`python worker.py` with the settings from the environment (see infra/settings.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from infra.log import configure_logging, get_logger
+from infra.settings import Settings, get_settings
+from infra.temporal_client import connect
+from store.db import create_engine
+from workflows.registry import WORKFLOWS, activities_for, sandbox_runner
+
+log = get_logger(__name__)
+
+
+def build_worker(client: Client, settings: Settings, engine_url: str | None = None) -> Worker:
+    """A worker sized for a small machine; tests build theirs the same way."""
+    engine = create_engine(engine_url or settings.database_url, pool_size=settings.database_pool_size)
+    return Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activities_for(engine),
+        workflow_runner=sandbox_runner(),
+        max_cached_workflows=2000,
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def main() -> None:
+    settings = get_settings()
+    configure_logging(settings)
+    client = await connect(settings)
+    worker = build_worker(client, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker started", task_queue=settings.temporal_task_queue, address=settings.temporal_address)
+    async with worker:
+        await stop.wait()
+        log.info("worker draining in-flight work")
+    log.info("worker stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # the SDK sometimes aborts during interpreter finalisation (sdk-python#300)

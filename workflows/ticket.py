@@ -1,0 +1,281 @@
+"""TicketWorkflow: one durable entity per ticket that owns its state, timeline and clocks.
+
+Writes arrive as Updates whose validators refuse impossible transitions before they enter
+history. Handlers apply the change at once and then wait until the main loop has projected it to
+Postgres, so the API can answer with a state that a GET will also see. The main loop is the only
+writer to the read model and the only place timers live: it sleeps until the next lifecycle
+deadline or until a handler wakes it.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.projection import ProjectionActivities, TicketProjection
+    from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, TicketCommand, Transfer
+    from domain.errors import InvalidCommand, TransitionRejected
+    from domain.lifecycle import LifecycleDeadline, next_lifecycle_deadline
+    from domain.ticket import Actor, Role, TicketState, TicketStatus
+    from domain.transitions import Change, decide, decide_lifecycle, evolve, number
+    from workflows import search_attributes as sa
+    from workflows.ticket_input import TicketWorkflowInput
+
+PROJECTION_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+)
+MAX_REMEMBERED_REQUESTS = 500
+
+
+def refusal(exc: Exception) -> ApplicationError:
+    """Domain refusals become update failures the API can map to 409 / 422."""
+    if isinstance(exc, TransitionRejected):
+        details = {"action": exc.action, "status": exc.status, "allowed": exc.allowed}
+        return ApplicationError(exc.reason, details, type="TransitionRejected", non_retryable=True)
+    if isinstance(exc, InvalidCommand):
+        details = {"field": exc.field, "reason": exc.reason}
+        return ApplicationError(str(exc), details, type="InvalidCommand", non_retryable=True)
+    raise exc
+
+
+@workflow.defn
+class TicketWorkflow:
+    @workflow.init
+    def __init__(self, input: TicketWorkflowInput) -> None:
+        self._lifecycle = input.lifecycle
+        self._seen = dict(input.seen_requests)
+        self._projected_version = input.projected_version
+        self._publish = input.publish_search_attributes
+        self._published: dict[str, object] = {}
+        self._wake = False
+        if input.state is not None:
+            self._state = input.state
+            self._unprojected = list(input.unprojected)
+        else:
+            assert input.new is not None, "a first run needs the new ticket"
+            self._state = TicketState.opened(input.new, workflow.now())
+            self._unprojected = []
+            requester = Actor(user_id=input.new.requester_id, role=Role.CUSTOMER)
+            created: dict[str, object] = {"subject": input.new.subject, "description": input.new.description}
+            if input.new.attachments:
+                created["attachments"] = list(input.new.attachments)
+            self._record([Change("ticket_created", created)], requester)
+
+    @workflow.run
+    async def run(self, input: TicketWorkflowInput) -> TicketState:
+        while True:
+            if self._unprojected:
+                await self._project()
+                continue
+            if self._state.status is TicketStatus.CLOSED:
+                return await self._finish()
+            if workflow.info().is_continue_as_new_suggested():
+                await self._continue_as_new()
+            await self._sleep_until_next_deadline()
+
+    # ---- queries -------------------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> TicketState:
+        return self._state
+
+    # ---- updates -------------------------------------------------------------------------------------
+
+    @workflow.update
+    async def opened(self) -> TicketState:
+        """Returns once the ticket's first projection is written (used by create)."""
+        await workflow.wait_condition(lambda: self._projected_version >= 1)
+        return self._state
+
+    @workflow.update
+    async def reply(self, command: Reply) -> TicketState:
+        return await self._handle(command)
+
+    @reply.validator
+    def _validate_reply(self, command: Reply) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def resolve(self, command: Resolve) -> TicketState:
+        return await self._handle(command)
+
+    @resolve.validator
+    def _validate_resolve(self, command: Resolve) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def reopen(self, command: Reopen) -> TicketState:
+        return await self._handle(command)
+
+    @reopen.validator
+    def _validate_reopen(self, command: Reopen) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def close(self, command: Close) -> TicketState:
+        return await self._handle(command)
+
+    @close.validator
+    def _validate_close(self, command: Close) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def assign(self, command: Assign) -> TicketState:
+        return await self._handle(command)
+
+    @assign.validator
+    def _validate_assign(self, command: Assign) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def reclassify(self, command: Reclassify) -> TicketState:
+        return await self._handle(command)
+
+    @reclassify.validator
+    def _validate_reclassify(self, command: Reclassify) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def transfer(self, command: Transfer) -> TicketState:
+        return await self._handle(command)
+
+    @transfer.validator
+    def _validate_transfer(self, command: Transfer) -> None:
+        self._validate(command)
+
+    # ---- internals -----------------------------------------------------------------------------------
+
+    def _validate(self, command: TicketCommand) -> None:
+        if command.request_id is not None and command.request_id in self._seen:
+            return
+        try:
+            decide(self._state, command)
+        except (TransitionRejected, InvalidCommand) as exc:
+            raise refusal(exc) from None
+
+    async def _handle(self, command: TicketCommand) -> TicketState:
+        if command.request_id is not None and command.request_id in self._seen:
+            target = self._seen[command.request_id]
+        else:
+            try:
+                changes = decide(self._state, command)
+            except (TransitionRejected, InvalidCommand) as exc:
+                raise refusal(exc) from None
+            target = self._record(changes, command.actor)
+            self._remember(command.request_id, target)
+        await workflow.wait_condition(lambda: self._projected_version >= target)
+        return self._state
+
+    def _record(self, changes: list[Change], actor: Actor) -> int:
+        """Number and apply the changes; the main loop projects them."""
+        events = number(changes, self._state, workflow.now(), actor)
+        for event in events:
+            evolve(self._state, event)
+        self._unprojected.extend(events)
+        self._wake = True
+        return self._state.version
+
+    def _remember(self, request_id: str | None, version: int) -> None:
+        if request_id is None:
+            return
+        self._seen[request_id] = version
+        while len(self._seen) > MAX_REMEMBERED_REQUESTS:
+            del self._seen[next(iter(self._seen))]
+
+    async def _project(self) -> None:
+        batch, self._unprojected = self._unprojected, []
+        snapshot = copy.deepcopy(self._state)
+        try:
+            await workflow.execute_local_activity_method(
+                ProjectionActivities.project_ticket,
+                TicketProjection(state=snapshot, events=batch),
+                start_to_close_timeout=timedelta(seconds=10),
+                retry_policy=PROJECTION_RETRY,
+                summary=f"project ticket #{snapshot.id} to v{snapshot.version}",
+            )
+        except BaseException:
+            self._unprojected = batch + self._unprojected
+            raise
+        self._projected_version = snapshot.version
+        self._publish_state()
+
+    def _publish_state(self) -> None:
+        """Keep the UI's search attributes and current details in step with the state."""
+        state = self._state
+        workflow.set_current_details(
+            f"**#{state.id}** Sev{state.severity} · **{state.status}** · tier {state.tier} · "
+            f"assignee {state.assignee_id or '—'}"
+        )
+        if not self._publish:
+            return
+        wanted: dict[str, object] = {
+            sa.TICKET_STATUS.name: state.status.value,
+            sa.TICKET_SEVERITY.name: state.severity,
+            sa.TICKET_ASSIGNEE.name: state.assignee_id or "",
+        }
+        changed = {k: v for k, v in wanted.items() if self._published.get(k) != v}
+        if not changed:
+            return
+        updates: list[SearchAttributeUpdate[Any]] = []
+        if sa.TICKET_STATUS.name in changed:
+            updates.append(sa.TICKET_STATUS.value_set(state.status.value))
+        if sa.TICKET_SEVERITY.name in changed:
+            updates.append(sa.TICKET_SEVERITY.value_set(state.severity))
+        if sa.TICKET_ASSIGNEE.name in changed:
+            updates.append(
+                sa.TICKET_ASSIGNEE.value_set(state.assignee_id)
+                if state.assignee_id
+                else sa.TICKET_ASSIGNEE.value_unset()
+            )
+        workflow.upsert_search_attributes(updates)
+        self._published.update(changed)
+
+    async def _sleep_until_next_deadline(self) -> None:
+        deadline = next_lifecycle_deadline(self._state, self._lifecycle)
+        self._wake = False
+        if deadline is None:
+            await workflow.wait_condition(lambda: self._wake)
+            return
+        remaining = (deadline.due - workflow.now()).total_seconds()
+        if remaining > 0:
+            try:
+                await workflow.wait_condition(
+                    lambda: self._wake, timeout=remaining, timeout_summary=deadline.summary
+                )
+                return
+            except TimeoutError:
+                pass
+        self._fire(deadline)
+
+    def _fire(self, deadline: LifecycleDeadline) -> None:
+        changes = decide_lifecycle(self._state, deadline.action)
+        if changes:
+            self._record(changes, Actor.system())
+
+    async def _finish(self) -> TicketState:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._unprojected:
+            await self._project()
+        return self._state
+
+    async def _continue_as_new(self) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._unprojected:
+            await self._project()
+        workflow.continue_as_new(
+            TicketWorkflowInput(
+                lifecycle=self._lifecycle,
+                state=self._state,
+                seen_requests=self._seen,
+                projected_version=self._projected_version,
+                publish_search_attributes=self._publish,
+            )
+        )
