@@ -17,7 +17,9 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
             client_cert=Path(settings.temporal_tls_cert).read_bytes(),
             client_private_key=Path(settings.temporal_tls_key).read_bytes(),
             server_root_ca_cert=(
-                Path(settings.temporal_tls_server_ca).read_bytes() if settings.temporal_tls_server_ca else None
+                Path(settings.temporal_tls_server_ca).read_bytes()
+                if settings.temporal_tls_server_ca
+                else None
             ),
         )
     return settings.temporal_tls or bool(settings.temporal_api_key)

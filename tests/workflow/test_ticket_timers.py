@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.commands import Reply
 from domain.ticket import TicketStatus
@@ -50,11 +49,17 @@ async def test_pending_auto_resolves_after_10_days_then_closes_after_4(
 async def test_customer_reply_restarts_the_pending_clock(
     time_env: WorkflowEnvironment, engine: AsyncEngine, skipping_worker: str
 ) -> None:
-    handle, new = await start_ticket(time_env.client, engine, skipping_worker, publish_search_attributes=False)
+    handle, new = await start_ticket(
+        time_env.client, engine, skipping_worker, publish_search_attributes=False
+    )
     await handle.execute_update(TicketWorkflow.opened)
-    await handle.execute_update(TicketWorkflow.reply, Reply(actor=AGENT, body="Send logs", await_customer=True))
+    await handle.execute_update(
+        TicketWorkflow.reply, Reply(actor=AGENT, body="Send logs", await_customer=True)
+    )
     await time_env.sleep(timedelta(days=6))
-    await handle.execute_update(TicketWorkflow.reply, Reply(actor=customer(new.requester_id), body="attached"))
+    await handle.execute_update(
+        TicketWorkflow.reply, Reply(actor=customer(new.requester_id), body="attached")
+    )
     await handle.execute_update(TicketWorkflow.reply, Reply(actor=AGENT, body="Thanks", await_customer=True))
     await time_env.sleep(timedelta(days=6))
     assert (await handle.query(TicketWorkflow.state)).status is TicketStatus.PENDING

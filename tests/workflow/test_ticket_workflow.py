@@ -57,7 +57,7 @@ async def test_update_returns_after_projection(
 async def test_validator_rejects_before_history(
     client: Client, engine: AsyncEngine, worker: Worker, settings: Settings
 ) -> None:
-    handle, new = await start_ticket(client, engine, settings.temporal_task_queue)
+    handle, _new = await start_ticket(client, engine, settings.temporal_task_queue)
     await handle.execute_update(TicketWorkflow.opened)
     with pytest.raises(WorkflowUpdateFailedError) as info:
         await handle.execute_update(TicketWorkflow.close, Close(actor=AGENT))
@@ -109,7 +109,8 @@ async def test_continue_as_new_keeps_state_and_request_ids(
     requester = customer(new.requester_id)
     for i in range(12):
         await handle.execute_update(
-            TicketWorkflow.reply, Reply(actor=AGENT, body=f"step {i}", await_customer=True, request_id=f"a{i}")
+            TicketWorkflow.reply,
+            Reply(actor=AGENT, body=f"step {i}", await_customer=True, request_id=f"a{i}"),
         )
         await handle.execute_update(
             TicketWorkflow.reply, Reply(actor=requester, body=f"answer {i}", request_id=f"c{i}")
@@ -128,7 +129,7 @@ async def test_continue_as_new_keeps_state_and_request_ids(
 async def test_search_attributes_follow_state(
     client: Client, engine: AsyncEngine, worker: Worker, settings: Settings
 ) -> None:
-    handle, new = await start_ticket(client, engine, settings.temporal_task_queue, severity=2)
+    handle, _new = await start_ticket(client, engine, settings.temporal_task_queue, severity=2)
     await handle.execute_update(TicketWorkflow.opened)
     assignee = f"agent-{uuid.uuid4().hex[:6]}"
     await handle.execute_update(TicketWorkflow.assign, Assign(actor=AGENT, assignee_id=assignee))
