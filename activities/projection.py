@@ -7,13 +7,14 @@ duplicate or regress anything.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
+from domain.snapshot import snapshot_json
 from domain.ticket import TicketEvent, TicketState
 from store.tables import ticket_events, tickets
 
@@ -24,15 +25,6 @@ class TicketProjection:
 
     state: TicketState
     events: list[TicketEvent] = field(default_factory=list)
-
-
-def snapshot_json(state: TicketState) -> dict[str, Any]:
-    """The JSON form of a state, as stored in `tickets.snapshot` and served by the API."""
-    data = asdict(state)
-    for key, value in data.items():
-        if hasattr(value, "isoformat"):
-            data[key] = value.isoformat()
-    return data
 
 
 def ticket_row(state: TicketState) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         self.server.cleanup()
+        atexit.unregister(self.server._cleanup)  # already done; avoid a second run at interpreter exit
 
 
 def start_embedded_postgres(data_dir: Path, database: str = DATABASE) -> EmbeddedPostgres:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -13,7 +14,7 @@ from infra.settings import Settings
 SECRET_KEYS = ("authorization", "api_key", "token", "password", "secret", "key_hash")
 
 
-def _drop_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _drop_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Never let a key, token or password reach a log line, whoever passed it in."""
     for key in list(event):
         if any(marker in key.lower() for marker in SECRET_KEYS):

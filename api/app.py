@@ -1,0 +1,66 @@
+"""The FastAPI application: `uvicorn api.app:app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from api.problems import install_problem_handlers, problem_response, unavailable
+from api.request_context import request_context
+from api.routers import admin, health, me, tickets
+from infra.log import configure_logging
+from infra.settings import Settings, get_settings
+from store.db import create_engine
+
+
+def create_app(
+    settings: Settings | None = None, engine: AsyncEngine | None = None, temporal: Client | None = None
+) -> FastAPI:
+    """Tests pass their own engine and client; the server process builds them from settings."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = app.state.engine is None
+        if own_engine:
+            app.state.engine = create_engine(
+                app.state.settings.database_url, app.state.settings.database_pool_size
+            )
+        yield
+        if own_engine:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Escalator",
+        version="0.1.0",
+        description="Support tickets and escalations as durable Temporal workflows.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings or get_settings()
+    app.state.engine = engine
+    app.state.temporal = temporal
+    install_problem_handlers(app)
+    app.middleware("http")(request_context)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(unavailable("postgres"), request.url.path)
+
+    for router in (health.router, me.router, tickets.router, admin.router):
+        app.include_router(router)
+    return app
+
+
+def _server_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)
+
+
+app = _server_app()

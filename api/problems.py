@@ -1,0 +1,93 @@
+"""RFC 9457 problem details for every error the API returns."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raise anywhere in a request to answer with a problem+json body."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        type_: str = "about:blank",
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title or HTTPStatus(status).phrase
+        self.type = type_
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem.type,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(problem.extensions)
+    return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
+
+
+def not_found(what: str = "ticket") -> Problem:
+    return Problem(404, f"{what} not found", type_="/problems/not-found")
+
+
+def unavailable(dependency: str, retry_after: int = 5) -> Problem:
+    return Problem(
+        503,
+        f"{dependency} is unavailable; the request can be retried",
+        type_="/problems/unavailable",
+        headers={"Retry-After": str(retry_after)},
+        dependency=dependency,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid")})
+    return errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Every error path answers problem+json, including framework-raised ones."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        malformed = any(e["message"].startswith("JSON decode error") for e in errors)
+        status = 400 if malformed else 422
+        first = errors[0] if errors else {"field": "", "message": "invalid request"}
+        detail = f"{first['field'] or 'body'}: {first['message']}"
+        problem = Problem(status, detail, type_="/problems/invalid-request", errors=errors)
+        return problem_response(problem, request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        problem = Problem(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+        return problem_response(problem, request.url.path)

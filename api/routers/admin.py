@@ -1,0 +1,75 @@
+"""Administration of organisations, users and API keys (admins only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy.exc import IntegrityError
+
+from api.auth import require_roles
+from api.deps import EngineDep
+from api.problems import Problem, not_found
+from api.schemas import KeyIn, KeyOut, OrgIn, OrgOut, UserIn, UserOut
+from domain.ticket import Role
+from store import identities
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])
+
+
+@router.post("/orgs", status_code=201, response_model=OrgOut, summary="Create an organisation")
+async def create_org(body: OrgIn, engine: EngineDep) -> OrgOut:
+    try:
+        async with engine.begin() as conn:
+            org = await identities.create_org(conn, body.name, body.slug)
+    except IntegrityError as exc:
+        raise Problem(
+            409, f"an organisation with slug {body.slug!r} exists", type_="/problems/conflict"
+        ) from exc
+    return OrgOut.model_validate(org)
+
+
+@router.get("/orgs", response_model=list[OrgOut], summary="List organisations")
+async def list_orgs(engine: EngineDep) -> list[OrgOut]:
+    async with engine.connect() as conn:
+        return [OrgOut.model_validate(o) for o in await identities.list_orgs(conn)]
+
+
+@router.post("/orgs/{org_id}/users", status_code=201, response_model=UserOut, summary="Create a user")
+async def create_user(org_id: str, body: UserIn, engine: EngineDep) -> UserOut:
+    try:
+        async with engine.begin() as conn:
+            if await identities.get_org(conn, org_id) is None:
+                raise not_found("organisation")
+            user = await identities.create_user(
+                conn, org_id, body.name, body.email, body.role.value, body.locale
+            )
+    except IntegrityError as exc:
+        raise Problem(409, "a user with this e-mail exists", type_="/problems/conflict") from exc
+    return UserOut.model_validate(user)
+
+
+@router.get("/users", response_model=list[UserOut], summary="List users")
+async def list_users(
+    engine: EngineDep, org_id: Annotated[str | None, Query(max_length=36)] = None
+) -> list[UserOut]:
+    async with engine.connect() as conn:
+        return [UserOut.model_validate(u) for u in await identities.list_users(conn, org_id)]
+
+
+@router.post("/users/{user_id}/keys", status_code=201, response_model=KeyOut, summary="Issue an API key")
+async def issue_key(user_id: str, body: KeyIn, engine: EngineDep) -> KeyOut:
+    """The key is in this response only; Escalator keeps its hash."""
+    async with engine.begin() as conn:
+        if await identities.get_user(conn, user_id) is None:
+            raise not_found("user")
+        key, record = await identities.issue_key(conn, user_id, body.name, body.expires_at)
+    return KeyOut(**record, key=key)
+
+
+@router.delete("/keys/{key_id}", status_code=204, summary="Revoke an API key")
+async def revoke_key(key_id: str, engine: EngineDep) -> Response:
+    async with engine.begin() as conn:
+        if not await identities.revoke_key(conn, key_id):
+            raise not_found("key")
+    return Response(status_code=204)

@@ -1,0 +1,42 @@
+"""Liveness and readiness for load balancers and `make dev`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+
+from api.deps import get_temporal
+from api.problems import Problem
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Temporal and Postgres answer")
+async def readyz(request: Request) -> dict[str, str]:
+    checks: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(2):
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        checks["postgres"] = "ok"
+    except Exception:
+        checks["postgres"] = "down"
+    try:
+        async with asyncio.timeout(2):
+            client = await get_temporal(request)
+            await client.service_client.check_health()
+        checks["temporal"] = "ok"
+    except Exception:
+        checks["temporal"] = "down"
+    if any(v != "ok" for v in checks.values()):
+        raise Problem(
+            503, "not ready", headers={"Retry-After": "5"}, type_="/problems/unavailable", checks=checks
+        )
+    return checks

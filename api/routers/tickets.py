@@ -1,0 +1,413 @@
+"""Ticket endpoints: open, list, read, and every action of a ticket's life."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Header, Query, Request, Response
+from temporalio.client import WithStartWorkflowOperation
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.service import RPCError
+
+from api.auth import CurrentUser, ensure_visible, is_staff, role_of
+from api.deps import EngineDep, SettingsDep, TemporalDep
+from api.problems import Problem, not_found, unavailable
+from api.schemas import (
+    AssignIn,
+    ReasonIn,
+    ReclassifyIn,
+    ReplyIn,
+    ResolveIn,
+    TicketCreate,
+    TicketDetail,
+    TicketOut,
+    TicketPage,
+    TimelineEvent,
+    TransferIn,
+)
+from api.ticket_updates import send_update
+from api.ticket_views import ticket_out
+from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, Transfer
+from domain.lifecycle import LifecycleSettings
+from domain.snapshot import snapshot_json
+from domain.ticket import STAFF_ROLES, Actor, Channel, Kind, NewTicket, Role, TicketState, TicketStatus
+from store import identities
+from store.idempotency import IdempotencyConflict, claim, request_hash
+from store.identities import Principal
+from store.ticket_queries import TicketFilter, get_ticket_row, get_timeline, list_tickets, next_ticket_id
+from workflows import search_attributes as sa
+from workflows.ticket import TicketWorkflow
+from workflows.ticket_input import TicketWorkflowInput, ticket_workflow_id
+
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=255, description="repeat a request safely with the same key"),
+]
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(user_id=principal.user_id, role=role_of(principal), name=principal.name)
+
+
+def request_key(principal: Principal, key: str | None) -> str | None:
+    return f"{principal.user_id}:{key}" if key else None
+
+
+async def _requester_for(engine: Any, principal: Principal, body: TicketCreate) -> tuple[str, str]:
+    """Who the ticket is for: the caller, or (staff, org admins) a user they name."""
+    if body.requester_id is None or body.requester_id == principal.user_id:
+        if is_staff(principal):
+            raise Problem(
+                422,
+                "requester_id: staff open tickets on behalf of a customer",
+                errors=[{"field": "requester_id", "message": "required for staff"}],
+            )
+        return principal.user_id, principal.org_id
+    if role_of(principal) is Role.CUSTOMER:
+        raise Problem(
+            422,
+            "requester_id: customers open tickets for themselves",
+            errors=[{"field": "requester_id", "message": "not allowed for customers"}],
+        )
+    async with engine.connect() as conn:
+        user = await identities.get_user(conn, body.requester_id)
+    if user is None or Role(user["role"]) in STAFF_ROLES:
+        raise Problem(
+            422, "requester_id: no such customer", errors=[{"field": "requester_id", "message": "unknown"}]
+        )
+    if role_of(principal) is Role.ORG_ADMIN and user["org_id"] != principal.org_id:
+        raise Problem(
+            422, "requester_id: no such customer", errors=[{"field": "requester_id", "message": "unknown"}]
+        )
+    return str(user["id"]), str(user["org_id"])
+
+
+@router.post("", status_code=201, response_model=TicketOut, summary="Open a ticket")
+async def create_ticket(
+    body: TicketCreate,
+    principal: CurrentUser,
+    engine: EngineDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    """The id is allocated (and bound to the Idempotency-Key) before the workflow starts; starting is
+    update-with-start on `ticket-<id>`, so a crash in between can neither lose nor duplicate a ticket."""
+    requester_id, org_id = await _requester_for(engine, principal, body)
+    async with engine.begin() as conn:
+        ticket_id = await next_ticket_id(conn)
+        if idempotency_key:
+            try:
+                claimed = await claim(
+                    conn,
+                    principal.user_id,
+                    idempotency_key,
+                    "POST /v1/tickets",
+                    request_hash("POST /v1/tickets", body.model_dump(mode="json")),
+                    str(ticket_id),
+                )
+            except IdempotencyConflict as exc:
+                raise Problem(
+                    422,
+                    "Idempotency-Key was already used with a different request",
+                    type_="/problems/idempotency-conflict",
+                ) from exc
+            ticket_id = int(claimed.resource_id)
+    structlog.contextvars.bind_contextvars(ticket_id=ticket_id, workflow_id=ticket_workflow_id(ticket_id))
+    async with engine.connect() as conn:
+        existing = await get_ticket_row(conn, ticket_id)
+    if existing is None:
+        new = NewTicket(
+            id=ticket_id,
+            org_id=org_id,
+            requester_id=requester_id,
+            subject=body.subject,
+            description=body.description,
+            channel=body.channel,
+            kind=body.kind,
+            severity=body.severity,
+            environment=body.environment,
+            product=body.product,
+            module=body.module,
+            impact=body.impact,
+            cc=body.cc,
+            follow_up_of=body.follow_up_of,
+        )
+        existing = await _start_ticket(client, settings, new)
+    response.headers["Location"] = f"/v1/tickets/{ticket_id}"
+    return ticket_out(existing, principal)
+
+
+async def _start_ticket(client: Any, settings: Any, new: NewTicket) -> dict[str, Any]:
+    lifecycle = LifecycleSettings(settings.auto_resolve_after_seconds, settings.auto_close_after_seconds)
+    operation = WithStartWorkflowOperation(
+        TicketWorkflow.run,
+        TicketWorkflowInput(new=new, lifecycle=lifecycle),
+        id=ticket_workflow_id(new.id),
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.TICKET_STATUS, TicketStatus.OPEN.value),
+                SearchAttributePair(sa.TICKET_SEVERITY, new.severity),
+                SearchAttributePair(sa.TICKET_ORG, new.org_id),
+            ]
+        ),
+        static_summary=f"#{new.id} Sev{new.severity} {new.subject}"[:200],
+    )
+    try:
+        async with asyncio.timeout(settings.api_update_timeout_seconds):
+            state: TicketState = await client.execute_update_with_start_workflow(
+                TicketWorkflow.opened,
+                start_workflow_operation=operation,
+                id="opened",
+                result_type=TicketState,
+            )
+    except (TimeoutError, RPCError) as exc:
+        raise unavailable("temporal", retry_after=2) from exc
+    return snapshot_json(state)
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        value = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise Problem(400, "cursor: not a cursor this API returned", errors=[{"field": "cursor"}]) from exc
+    if value < 1:
+        raise Problem(400, "cursor: not a cursor this API returned", errors=[{"field": "cursor"}])
+    return value
+
+
+def _encode_cursor(ticket_id: int) -> str:
+    return base64.urlsafe_b64encode(str(ticket_id).encode()).decode().rstrip("=")
+
+
+def _scope(principal: Principal, f: TicketFilter) -> TicketFilter:
+    """Org admins see their organisation, customers their own tickets, staff everything."""
+    role = role_of(principal)
+    if role is Role.ORG_ADMIN:
+        f.org_id = principal.org_id
+    elif role is Role.CUSTOMER:
+        f.org_id = principal.org_id
+        f.requester_id = principal.user_id
+    return f
+
+
+@router.get("", response_model=TicketPage, summary="List tickets")
+async def list_all(
+    principal: CurrentUser,
+    engine: EngineDep,
+    status: Annotated[list[TicketStatus] | None, Query(max_length=5)] = None,
+    severity: Annotated[list[int] | None, Query(max_length=4)] = None,
+    channel: Channel | None = None,
+    kind: Kind | None = None,
+    product: Annotated[str | None, Query(max_length=100)] = None,
+    requester_id: Annotated[str | None, Query(max_length=36)] = None,
+    assignee_id: Annotated[str | None, Query(max_length=36)] = None,
+    org_id: Annotated[str | None, Query(max_length=36)] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="free text in the subject")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=40)] = None,
+) -> TicketPage:
+    if severity and any(s not in (1, 2, 3, 4) for s in severity):
+        raise Problem(422, "severity: must be 1, 2, 3 or 4", errors=[{"field": "severity"}])
+    f = TicketFilter(
+        org_id=org_id,
+        requester_id=requester_id,
+        status=[s.value for s in status] if status else None,
+        severity=severity,
+        channel=channel.value if channel else None,
+        kind=kind.value if kind else None,
+        product=product,
+        assignee_id=assignee_id,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
+    )
+    async with engine.connect() as conn:
+        rows = await list_tickets(conn, _scope(principal, f), limit + 1, _decode_cursor(cursor))
+    page, more = rows[:limit], len(rows) > limit
+    return TicketPage(
+        items=[ticket_out(r, principal) for r in page],
+        next_cursor=_encode_cursor(page[-1]["id"]) if more else None,
+    )
+
+
+async def _visible(engine: Any, principal: Principal, ticket_id: int) -> dict[str, Any]:
+    if ticket_id < 1 or ticket_id > 2**62:
+        raise not_found()
+    structlog.contextvars.bind_contextvars(ticket_id=ticket_id, workflow_id=ticket_workflow_id(ticket_id))
+    async with engine.connect() as conn:
+        return ensure_visible(principal, await get_ticket_row(conn, ticket_id))
+
+
+@router.get("/{ticket_id}", response_model=TicketDetail, summary="A ticket with its timeline")
+async def get_one(ticket_id: int, principal: CurrentUser, engine: EngineDep) -> TicketDetail:
+    snapshot = await _visible(engine, principal, ticket_id)
+    async with engine.connect() as conn:
+        events = await get_timeline(conn, ticket_id, include_internal=is_staff(principal))
+    out = ticket_out(snapshot, principal)
+    return TicketDetail(**out.model_dump(), timeline=[TimelineEvent.model_validate(e) for e in events])
+
+
+async def _act(
+    request: Request,
+    principal: Principal,
+    ticket_id: int,
+    update: Any,
+    command: Any,
+) -> TicketOut:
+    app = request.app.state
+    await _visible(app.engine, principal, ticket_id)
+    from api.deps import get_temporal
+
+    client = await get_temporal(request)
+    snapshot = await send_update(
+        client,
+        ticket_id,
+        update,
+        command,
+        deadline_seconds=app.settings.api_update_timeout_seconds,
+        update_id=command.request_id,
+    )
+    return ticket_out(snapshot, principal)
+
+
+@router.post(
+    "/{ticket_id}/replies", response_model=TicketOut, summary="Reply (customer) or reply / note (staff)"
+)
+async def reply(
+    ticket_id: int,
+    body: ReplyIn,
+    principal: CurrentUser,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    command = Reply(
+        actor=actor_of(principal),
+        body=body.body,
+        internal=body.internal,
+        await_customer=body.await_customer,
+        request_id=request_key(principal, idempotency_key),
+    )
+    return await _act(request, principal, ticket_id, TicketWorkflow.reply, command)
+
+
+@router.post("/{ticket_id}/resolve", response_model=TicketOut, summary="Resolve (staff)")
+async def resolve(
+    ticket_id: int,
+    principal: CurrentUser,
+    request: Request,
+    body: ResolveIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    command = Resolve(
+        actor=actor_of(principal),
+        comment=body.comment if body else None,
+        request_id=request_key(principal, idempotency_key),
+    )
+    return await _act(request, principal, ticket_id, TicketWorkflow.resolve, command)
+
+
+@router.post("/{ticket_id}/reopen", response_model=TicketOut, summary="Reopen a resolved ticket")
+async def reopen(
+    ticket_id: int,
+    principal: CurrentUser,
+    request: Request,
+    body: ReasonIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    command = Reopen(
+        actor=actor_of(principal),
+        reason=body.reason if body else None,
+        request_id=request_key(principal, idempotency_key),
+    )
+    return await _act(request, principal, ticket_id, TicketWorkflow.reopen, command)
+
+
+@router.post("/{ticket_id}/close", response_model=TicketOut, summary="Close (requester or org admin)")
+async def close(
+    ticket_id: int,
+    principal: CurrentUser,
+    request: Request,
+    body: ReasonIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    command = Close(
+        actor=actor_of(principal),
+        reason=body.reason if body else None,
+        request_id=request_key(principal, idempotency_key),
+    )
+    return await _act(request, principal, ticket_id, TicketWorkflow.close, command)
+
+
+@router.post("/{ticket_id}/assign", response_model=TicketOut, summary="Assign to a staff member (staff)")
+async def assign(
+    ticket_id: int,
+    body: AssignIn,
+    principal: CurrentUser,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    if body.assignee_id is not None:
+        async with request.app.state.engine.connect() as conn:
+            user = await identities.get_user(conn, body.assignee_id)
+        if user is None or Role(user["role"]) not in STAFF_ROLES:
+            await _visible(request.app.state.engine, principal, ticket_id)
+            raise Problem(
+                422,
+                "assignee_id: not a staff member",
+                errors=[{"field": "assignee_id", "message": "unknown staff user"}],
+            )
+    command = Assign(
+        actor=actor_of(principal),
+        assignee_id=body.assignee_id,
+        request_id=request_key(principal, idempotency_key),
+    )
+    return await _act(request, principal, ticket_id, TicketWorkflow.assign, command)
+
+
+@router.post("/{ticket_id}/reclassify", response_model=TicketOut, summary="Change severity / impact (staff)")
+async def reclassify(
+    ticket_id: int,
+    body: ReclassifyIn,
+    principal: CurrentUser,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    command = Reclassify(
+        actor=actor_of(principal),
+        severity=body.severity,
+        impact=body.impact,
+        request_id=request_key(principal, idempotency_key),
+    )
+    return await _act(request, principal, ticket_id, TicketWorkflow.reclassify, command)
+
+
+@router.post("/{ticket_id}/transfer", response_model=TicketOut, summary="Transfer to another tier (agents)")
+async def transfer(
+    ticket_id: int,
+    body: TransferIn,
+    principal: CurrentUser,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    command = Transfer(
+        actor=actor_of(principal),
+        tier=body.tier,
+        reason=body.reason,
+        request_id=request_key(principal, idempotency_key),
+    )
+    return await _act(request, principal, ticket_id, TicketWorkflow.transfer, command)

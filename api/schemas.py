@@ -1,0 +1,163 @@
+"""Request and response bodies of the HTTP API (the OpenAPI document is generated from these)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.ticket import Channel, Environment, Kind, Role, TicketStatus, Tier
+
+Text = Field(min_length=1, max_length=64_000)
+
+
+class StrictBody(BaseModel):
+    """Unknown fields are refused so that a typo does not silently do nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TicketCreate(StrictBody):
+    subject: str = Field(min_length=3, max_length=200)
+    description: str = Text
+    channel: Channel = Channel.WEB
+    kind: Kind = Kind.QUESTION
+    severity: int = Field(default=3, ge=1, le=4)
+    environment: Environment = Environment.PRODUCTION
+    product: str | None = Field(default=None, max_length=100)
+    module: str | None = Field(default=None, max_length=100)
+    impact: str | None = Field(default=None, max_length=200)
+    cc: list[str] = Field(default_factory=list, max_length=20, description="user ids of extra participants")
+    requester_id: str | None = Field(
+        default=None, max_length=36, description="staff and org admins may open a ticket on a user's behalf"
+    )
+    follow_up_of: int | None = Field(default=None, ge=1, description="a closed ticket this one follows up")
+
+
+class TicketOut(BaseModel):
+    id: int
+    org_id: str
+    requester_id: str
+    assignee_id: str | None
+    status: TicketStatus
+    severity: int
+    impact: str | None
+    tier: Tier
+    channel: Channel
+    kind: Kind
+    product: str | None
+    module: str | None
+    environment: Environment
+    subject: str
+    description: str
+    cc: list[str]
+    follow_up_of: int | None
+    created_at: datetime
+    updated_at: datetime
+    pending_since: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str | None
+    first_response_at: datetime | None
+    version: int
+    allowed_actions: list[str] = Field(description="what the caller may do with the ticket now")
+
+
+class TimelineEvent(BaseModel):
+    seq: int
+    type: str
+    at: datetime
+    actor_id: str | None
+    actor_role: str | None
+    on_behalf_of: str | None = None
+    data: dict[str, Any]
+
+
+class TicketDetail(TicketOut):
+    timeline: list[TimelineEvent]
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(description="pass as `cursor` to get the next page; null on the last")
+
+
+class ReplyIn(StrictBody):
+    body: str = Text
+    internal: bool = Field(default=False, description="an internal note, visible to staff only")
+    await_customer: bool = Field(default=False, description="agents: set the ticket to pending")
+
+
+class ResolveIn(StrictBody):
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class ReasonIn(StrictBody):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class AssignIn(StrictBody):
+    assignee_id: str | None = Field(max_length=36, description="a staff user id, or null to unassign")
+
+
+class ReclassifyIn(StrictBody):
+    severity: int | None = Field(default=None, ge=1, le=4)
+    impact: str | None = Field(default=None, max_length=200)
+
+
+class TransferIn(StrictBody):
+    tier: Tier = Tier.L2
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class Me(BaseModel):
+    id: str
+    name: str
+    email: str
+    role: Role
+    organisation: OrgOut
+
+
+class OrgIn(StrictBody):
+    name: str = Field(min_length=1, max_length=200)
+    slug: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+
+
+class OrgOut(BaseModel):
+    id: str
+    name: str
+    slug: str
+
+
+class UserIn(StrictBody):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    role: Role
+    locale: str = Field(default="en", pattern=r"^(en|pt-BR)$")
+
+
+class UserOut(BaseModel):
+    id: str
+    org_id: str
+    name: str
+    email: str
+    role: Role
+    locale: str
+
+
+class KeyIn(StrictBody):
+    name: str = Field(default="", max_length=200)
+    expires_at: datetime | None = None
+
+
+class KeyOut(BaseModel):
+    id: str
+    user_id: str
+    name: str
+    prefix: str
+    expires_at: datetime | None
+    key: str | None = Field(default=None, description="shown once, at creation")
+
+
+Me.model_rebuild()

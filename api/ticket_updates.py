@@ -1,0 +1,72 @@
+"""Sending a command to a ticket's workflow and mapping what comes back to HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.problems import Problem, unavailable
+from domain.snapshot import snapshot_json
+from domain.ticket import TicketState
+from infra.log import get_logger
+from workflows.ticket_input import ticket_workflow_id
+
+log = get_logger(__name__)
+
+
+def refusal_problem(exc: WorkflowUpdateFailedError) -> Problem:
+    """409 when the ticket's state forbids the action, 422 when the request makes no sense for it."""
+    cause = exc.cause
+    if isinstance(cause, ApplicationError) and cause.details:
+        details = cause.details[0]
+        if cause.type == "TransitionRejected":
+            return Problem(
+                409,
+                f"{cause.message}; allowed now: {', '.join(details['allowed']) or 'nothing'}",
+                type_="/problems/transition-rejected",
+                current_status=details["status"],
+                allowed_actions=details["allowed"],
+            )
+        if cause.type == "InvalidCommand":
+            return Problem(
+                422,
+                cause.message,
+                type_="/problems/invalid-request",
+                errors=[{"field": details["field"], "message": details["reason"]}],
+            )
+    log.error("ticket update failed unexpectedly", error=str(exc))
+    return Problem(500, "the ticket could not be updated", type_="/problems/internal")
+
+
+async def send_update(
+    client: Client,
+    ticket_id: int,
+    update: Any,
+    command: Any,
+    deadline_seconds: float,
+    update_id: str | None = None,
+) -> dict[str, Any]:
+    """Run the update with a deadline; the change is in history once accepted, so a 503 loses nothing."""
+    handle = client.get_workflow_handle(ticket_workflow_id(ticket_id))
+    try:
+        async with asyncio.timeout(deadline_seconds):
+            state: TicketState = await handle.execute_update(update, command, id=update_id)
+    except WorkflowUpdateFailedError as exc:
+        raise refusal_problem(exc) from exc
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
+        raise unavailable("temporal", retry_after=2) from exc
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise Problem(
+                409,
+                "the ticket is closed and read-only; open a follow-up ticket instead",
+                type_="/problems/transition-rejected",
+                current_status="closed",
+                allowed_actions=[],
+            ) from exc
+        raise unavailable("temporal") from exc
+    return snapshot_json(state)

@@ -1,0 +1,130 @@
+"""Organisations, users and API keys: who may call the API and as what."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store.tables import api_keys, organisations, users
+
+KEY_PREFIX = "esc_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    user_id: str
+    org_id: str
+    role: str
+    name: str
+    email: str
+    locale: str = "en"
+
+
+def hash_key(key: str) -> str:
+    """API keys are 256-bit random strings, so a plain SHA-256 is a safe at-rest form."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+async def create_org(conn: AsyncConnection, name: str, slug: str) -> dict[str, Any]:
+    org = {"id": str(uuid.uuid4()), "name": name, "slug": slug}
+    await conn.execute(insert(organisations).values(org))
+    return org
+
+
+async def get_org(conn: AsyncConnection, org_id: str) -> dict[str, Any] | None:
+    row = (await conn.execute(select(organisations).where(organisations.c.id == org_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def list_orgs(conn: AsyncConnection) -> list[dict[str, Any]]:
+    rows = await conn.execute(select(organisations).order_by(organisations.c.created_at))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def create_user(
+    conn: AsyncConnection, org_id: str, name: str, email: str, role: str, locale: str = "en"
+) -> dict[str, Any]:
+    user = {
+        "id": str(uuid.uuid4()),
+        "org_id": org_id,
+        "name": name,
+        "email": email,
+        "role": role,
+        "locale": locale,
+    }
+    await conn.execute(insert(users).values(user))
+    return user
+
+
+async def get_user(conn: AsyncConnection, user_id: str) -> dict[str, Any] | None:
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def list_users(conn: AsyncConnection, org_id: str | None = None) -> list[dict[str, Any]]:
+    query = select(users).order_by(users.c.created_at)
+    if org_id is not None:
+        query = query.where(users.c.org_id == org_id)
+    return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def issue_key(
+    conn: AsyncConnection, user_id: str, name: str = "", expires_at: datetime | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Returns the clear key once; only its hash is stored."""
+    key = new_key()
+    record = {
+        "id": str(uuid.uuid4()),
+        "user_id": user_id,
+        "name": name,
+        "prefix": key[:10],
+        "key_hash": hash_key(key),
+        "expires_at": expires_at,
+    }
+    await conn.execute(insert(api_keys).values(record))
+    return key, {k: v for k, v in record.items() if k != "key_hash"}
+
+
+async def revoke_key(conn: AsyncConnection, key_id: str) -> bool:
+    result = await conn.execute(
+        update(api_keys)
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return bool(result.rowcount)
+
+
+async def principal_for_key(conn: AsyncConnection, key: str) -> Principal | None:
+    """A valid (not revoked, not expired) key's user, or None."""
+    now = datetime.now(UTC)
+    query = (
+        select(users, api_keys.c.expires_at, api_keys.c.revoked_at)
+        .join(api_keys, api_keys.c.user_id == users.c.id)
+        .where(api_keys.c.key_hash == hash_key(key))
+    )
+    row = (await conn.execute(query)).mappings().first()
+    if row is None or row["revoked_at"] is not None:
+        return None
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        return None
+    return Principal(
+        user_id=row["id"],
+        org_id=row["org_id"],
+        role=row["role"],
+        name=row["name"],
+        email=row["email"],
+        locale=row["locale"],
+    )

@@ -1,0 +1,90 @@
+"""Read queries over the ticket read model (lists, detail, timeline)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store.tables import ticket_events, tickets
+
+
+@dataclass
+class TicketFilter:
+    """Filters a support desk expects on a ticket list; `None` means "any"."""
+
+    org_id: str | None = None
+    requester_id: str | None = None
+    status: list[str] | None = None
+    severity: list[int] | None = None
+    channel: str | None = None
+    kind: str | None = None
+    product: str | None = None
+    assignee_id: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+
+
+def _filtered(f: TicketFilter) -> Select[Any]:
+    query = select(tickets.c.id, tickets.c.snapshot)
+    equals = {
+        tickets.c.org_id: f.org_id,
+        tickets.c.requester_id: f.requester_id,
+        tickets.c.channel: f.channel,
+        tickets.c.kind: f.kind,
+        tickets.c.product: f.product,
+        tickets.c.assignee_id: f.assignee_id,
+    }
+    for column, value in equals.items():
+        if value is not None:
+            query = query.where(column == value)
+    if f.status:
+        query = query.where(tickets.c.status.in_(f.status))
+    if f.severity:
+        query = query.where(tickets.c.severity.in_(f.severity))
+    if f.created_from is not None:
+        query = query.where(tickets.c.created_at >= f.created_from)
+    if f.created_to is not None:
+        query = query.where(tickets.c.created_at < f.created_to)
+    if f.q:
+        query = query.where(tickets.c.subject.ilike(f"%{_escape_like(f.q)}%", escape="\\"))
+    return query
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_tickets(
+    conn: AsyncConnection, f: TicketFilter, limit: int, before_id: int | None
+) -> list[dict[str, Any]]:
+    """Newest first, keyset-paginated on id so deep pages stay as fast as the first."""
+    query = _filtered(f)
+    if before_id is not None:
+        query = query.where(tickets.c.id < before_id)
+    query = query.order_by(tickets.c.id.desc()).limit(limit)
+    rows = await conn.execute(query)
+    return [dict(row.snapshot) for row in rows]
+
+
+async def get_ticket_row(conn: AsyncConnection, ticket_id: int) -> dict[str, Any] | None:
+    row = (await conn.execute(select(tickets.c.snapshot).where(tickets.c.id == ticket_id))).first()
+    return dict(row.snapshot) if row else None
+
+
+async def get_timeline(conn: AsyncConnection, ticket_id: int, include_internal: bool) -> list[dict[str, Any]]:
+    """The ticket's events in order; customers never see internal notes."""
+    query = select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.seq)
+    if not include_internal:
+        query = query.where(ticket_events.c.type != "note_added")
+    rows = await conn.execute(query)
+    return [dict(r) for r in rows.mappings()]
+
+
+async def next_ticket_id(conn: AsyncConnection) -> int:
+    """Ticket numbers come from a Postgres sequence: shown to people, never reused."""
+    return int((await conn.execute(text("SELECT nextval('ticket_id_seq')"))).scalar_one())
