@@ -270,7 +270,15 @@ async def _act(
     command: Any,
 ) -> TicketOut:
     app = request.app.state
-    await _visible(app.engine, principal, ticket_id)
+    snapshot = await _visible(app.engine, principal, ticket_id)
+    if snapshot["status"] == TicketStatus.CLOSED.value:
+        raise Problem(
+            409,
+            "the ticket is closed and read-only; open a follow-up ticket instead",
+            type_="/problems/transition-rejected",
+            current_status="closed",
+            allowed_actions=[],
+        )
     from api.deps import get_temporal
 
     client = await get_temporal(request)

@@ -1,0 +1,233 @@
+"""`make dev`: the whole stack on one machine, from the project's own packages.
+
+Starts the Temporal dev server (UI on :8233, SQLite under .data/), embedded PostgreSQL (data under
+.data/), runs migrations, seeds the demo organisation, then the worker and the API. Ctrl-C stops
+everything it started; a second run reuses .data/. TEMPORAL_ADDRESS / DATABASE_URL point it at
+servers you run yourself instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from infra.binaries import temporal_cli
+from infra.demo_seed import seed_demo
+from infra.embedded_postgres import EmbeddedPostgres, start_embedded_postgres
+from store.db import create_engine
+from store.migrate import upgrade
+from workflows.search_attributes import cli_flags
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class DevConfig:
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("DEV_DATA_DIR", ROOT / ".data")))
+    api_port: int = int(os.environ.get("API_PORT", "8000"))
+    temporal_port: int = int(os.environ.get("TEMPORAL_PORT", "7233"))
+    ui_port: int = int(os.environ.get("TEMPORAL_UI_PORT", "8233"))
+    temporal_address: str | None = os.environ.get("TEMPORAL_ADDRESS")
+    database_url: str | None = os.environ.get("DATABASE_URL")
+    headless: bool = os.environ.get("TEMPORAL_HEADLESS", "") == "1"
+
+
+@dataclass
+class Stack:
+    processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    postgres: EmbeddedPostgres | None = None
+
+    def start(self, name: str, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+        out = log.open("ab")
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        self.processes.append((name, proc))
+        return proc
+
+    def stop(self) -> None:
+        for _, proc in reversed(self.processes):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _, proc in reversed(self.processes):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+def wait_for_port(host: str, port: int, seconds: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {host}:{port} answered")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{host}:{port} did not answer within {seconds:.0f}s")
+
+
+def start_temporal(stack: Stack, cfg: DevConfig, logs: Path) -> str:
+    if cfg.temporal_address:
+        register_search_attributes(cfg.temporal_address)
+        return cfg.temporal_address
+    args = [
+        temporal_cli(),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(cfg.temporal_port),
+        "--db-filename",
+        str(cfg.data_dir / "temporal.db"),
+        "--log-level",
+        "warn",
+        *cli_flags(),
+    ]
+    args += ["--headless"] if cfg.headless else ["--ui-port", str(cfg.ui_port)]
+    proc = stack.start("temporal", args, dict(os.environ), logs / "temporal.log")
+    wait_for_port("127.0.0.1", cfg.temporal_port, 60, proc)
+    return f"127.0.0.1:{cfg.temporal_port}"
+
+
+def register_search_attributes(address: str) -> None:
+    """On an external server, create the attributes the workflows publish (existing ones are kept)."""
+    flags = cli_flags()
+    for i in range(0, len(flags), 2):
+        name, kind = flags[i + 1].split("=")
+        subprocess.run(
+            [
+                temporal_cli(),
+                "operator",
+                "search-attribute",
+                "create",
+                "--address",
+                address,
+                "--name",
+                name,
+                "--type",
+                kind,
+            ],
+            capture_output=True,
+            check=False,
+        )
+
+
+def start_postgres(stack: Stack, cfg: DevConfig) -> str:
+    if cfg.database_url:
+        return cfg.database_url
+    stack.postgres = start_embedded_postgres(cfg.data_dir / "postgres")
+    return stack.postgres.url
+
+
+def wait_ready(url: str, seconds: float, stack: Stack) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for name, proc in stack.processes:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}; see its log under .data/logs/")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} not ready within {seconds:.0f}s")
+
+
+def banner(cfg: DevConfig, keys: dict[str, str], temporal: str, database: str) -> str:
+    api = f"http://localhost:{cfg.api_port}"
+    lines = [
+        "",
+        "Escalator is running. Ctrl-C stops everything.",
+        f"  API            {api}/v1   (docs {api}/docs, OpenAPI {api}/openapi.json)",
+        f"  Temporal       {temporal}"
+        + ("" if cfg.temporal_address or cfg.headless else f"   (UI http://localhost:{cfg.ui_port})"),
+        f"  Postgres       {database.split('?')[0]}",
+        f"  Logs           {cfg.data_dir / 'logs'}",
+        f"  Demo keys      {cfg.data_dir / 'demo-keys.json'}",
+    ]
+    lines += [f"    {role:<10} {key}" for role, key in keys.items()]
+    return "\n".join(lines) + "\n"
+
+
+def run(cfg: DevConfig) -> None:
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    logs = cfg.data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    stack = Stack()
+    stop = {"now": False}
+
+    def _stop(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        temporal = start_temporal(stack, cfg, logs)
+        database = start_postgres(stack, cfg)
+        upgrade(database)
+        keys = seed(database, cfg.data_dir / "demo-keys.json")
+        env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1"}
+        stack.start("worker", [sys.executable, "worker.py"], env, logs / "worker.log")
+        api_args = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(cfg.api_port),
+        ]
+        stack.start("api", api_args, env, logs / "api.log")
+        wait_ready(f"http://127.0.0.1:{cfg.api_port}/readyz", 60, stack)
+        print(banner(cfg, keys, temporal, database), flush=True)
+        while not stop["now"]:
+            for name, proc in stack.processes:
+                if proc.poll() is not None:
+                    print(
+                        f"{name} exited with {proc.returncode}; stopping (see {logs}/{name}.log)", flush=True
+                    )
+                    stop["now"] = True
+            time.sleep(0.5)
+    finally:
+        print("stopping…", flush=True)
+        stack.stop()
+
+
+def seed(database: str, keys_file: Path) -> dict[str, str]:
+    """Create or reuse the demo users; the keys also go to `keys_file` for scripts and tests."""
+    previous = json.loads(keys_file.read_text()) if keys_file.exists() else {}
+    keys = asyncio.run(_seed(database, previous))
+    keys_file.write_text(json.dumps(keys, indent=2) + "\n")
+    keys_file.chmod(0o600)
+    return keys
+
+
+async def _seed(database: str, previous: dict[str, str]) -> dict[str, str]:
+    engine = create_engine(database, pool_size=2)
+    try:
+        return await seed_demo(engine, previous)
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    run(DevConfig())
+    sys.stdout.flush()
+    os._exit(0)
