@@ -165,18 +165,21 @@ def banner(cfg: DevConfig, keys: dict[str, str], temporal: str, database: str) -
     return "\n".join(lines) + "\n"
 
 
-def run(cfg: DevConfig) -> None:
+@dataclass
+class RunningStack:
+    stack: Stack
+    keys: dict[str, str]
+    temporal: str
+    database: str
+    logs: Path
+
+
+def start_stack(cfg: DevConfig) -> RunningStack:
+    """Start every component and wait until the API is ready; the caller stops `stack`."""
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     logs = cfg.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     stack = Stack()
-    stop = {"now": False}
-
-    def _stop(*_: object) -> None:
-        stop["now"] = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
     try:
         temporal = start_temporal(stack, cfg, logs)
         database = start_postgres(stack, cfg)
@@ -196,18 +199,35 @@ def run(cfg: DevConfig) -> None:
         ]
         stack.start("api", api_args, env, logs / "api.log")
         wait_ready(f"http://127.0.0.1:{cfg.api_port}/readyz", 60, stack)
-        print(banner(cfg, keys, temporal, database), flush=True)
+    except BaseException:
+        stack.stop()
+        raise
+    return RunningStack(stack, keys, temporal, database, logs)
+
+
+def run(cfg: DevConfig) -> None:
+    stop = {"now": False}
+
+    def _stop(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    running = start_stack(cfg)
+    try:
+        print(banner(cfg, running.keys, running.temporal, running.database), flush=True)
         while not stop["now"]:
-            for name, proc in stack.processes:
+            for name, proc in running.stack.processes:
                 if proc.poll() is not None:
                     print(
-                        f"{name} exited with {proc.returncode}; stopping (see {logs}/{name}.log)", flush=True
+                        f"{name} exited with {proc.returncode}; stopping (see {running.logs}/{name}.log)",
+                        flush=True,
                     )
                     stop["now"] = True
             time.sleep(0.5)
     finally:
         print("stopping…", flush=True)
-        stack.stop()
+        running.stack.stop()
 
 
 def seed(database: str, keys_file: Path) -> dict[str, str]:
