@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
+from domain.sla import next_breach_due
 from domain.snapshot import snapshot_json
 from domain.ticket import TicketEvent, TicketState
 from store.tables import ticket_events, tickets
@@ -47,6 +48,9 @@ def ticket_row(state: TicketState) -> dict[str, Any]:
         "updated_at": state.updated_at,
         "version": state.version,
         "snapshot": snapshot_json(state),
+        "sla_policy": state.sla.policy.name if state.sla else None,
+        "sla_breached": bool(state.sla and any(c.breached for c in state.sla.clocks)),
+        "sla_next_due": next_breach_due(state.sla),
     }
 
 

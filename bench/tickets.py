@@ -12,9 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
+from pathlib import Path
 
-import httpx
-from _common import emit, escalator_stack, run_concurrently, summary_ms
+# Run as a script: import from the repository root, never let bench/ shadow the standard library.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import httpx  # noqa: E402
+
+from bench._common import emit, escalator_stack, run_concurrently, summary_ms  # noqa: E402
 
 
 async def measure(api: str, keys: dict[str, str], size: int, concurrency: int) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from domain.sla import sla_json
 from domain.ticket import TicketState
 
 
@@ -16,4 +17,5 @@ def snapshot_json(state: TicketState) -> dict[str, Any]:
             data[key] = value.isoformat()
         elif hasattr(value, "value"):
             data[key] = value.value
+    data["sla"] = sla_json(state.sla) if state.sla is not None else None
     return data

@@ -11,6 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.sla import SlaPolicy, SlaState, start_sla
+
 
 class TicketStatus(StrEnum):
     OPEN = "open"
@@ -100,6 +102,7 @@ class NewTicket:
     cc: list[str] = field(default_factory=list)
     follow_up_of: int | None = None
     attachments: list[str] = field(default_factory=list)
+    sla_policy: SlaPolicy | None = None
 
 
 @dataclass
@@ -130,6 +133,7 @@ class TicketState:
     closed_at: datetime | None = None
     close_reason: str | None = None
     first_response_at: datetime | None = None
+    sla: SlaState | None = None
     version: int = 0
 
     @classmethod
@@ -151,6 +155,11 @@ class TicketState:
             follow_up_of=new.follow_up_of,
             created_at=at,
             updated_at=at,
+            sla=(
+                start_sla(new.sla_policy, at, new.severity, new.product, new.module, new.kind.value)
+                if new.sla_policy is not None
+                else None
+            ),
         )
 
 

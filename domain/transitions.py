@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, TicketCommand, Transfer
 from domain.errors import InvalidCommand, TransitionRejected
+from domain.sla import SlaDeadline, retarget, sync_clocks
 from domain.ticket import (
     CUSTOMER_ROLES,
     SEVERITIES,
@@ -226,6 +227,39 @@ def decide_lifecycle(state: TicketState, action: str) -> list[Change]:
     return []
 
 
+def decide_sla(state: TicketState, deadline: SlaDeadline) -> list[Change]:
+    """What a due SLA warning or breach records, plus the policy's breach actions."""
+    sla = state.sla
+    if sla is None:
+        return []
+    clock = sla.clock(deadline.clock)
+    if clock.running_since is None or clock.stopped:
+        return []
+    data = {
+        "clock": clock.name,
+        "target_seconds": clock.target_seconds,
+        "used_seconds": round(clock.used(sla.calendar, deadline.due)),
+        "due": deadline.due.isoformat(),
+        "policy": sla.policy.name,
+        "policy_version": sla.policy.version,
+    }
+    if deadline.kind == "warning":
+        return [] if clock.warned else [Change("sla_warning", data)]
+    if clock.breached:
+        return []
+    changes = [Change("sla_breached", data)]
+    actions = sla.policy.breach_actions
+    if actions.transfer_to_l2 and state.tier is Tier.L1:
+        changes.append(
+            Change("transferred", {"from": "L1", "to": "L2", "reason": f"SLA {clock.name} breached"})
+        )
+    if actions.raise_severity and state.severity > 1:
+        changes.append(
+            Change("reclassified", {"severity": {"from": state.severity, "to": state.severity - 1}})
+        )
+    return changes
+
+
 def evolve(state: TicketState, event: TicketEvent) -> None:
     """Apply a numbered event to the state; the only place state changes."""
     state.version = event.seq
@@ -233,6 +267,8 @@ def evolve(state: TicketState, event: TicketEvent) -> None:
     handler = _EVOLVERS.get(event.type)
     if handler is not None:
         handler(state, event)
+    if state.sla is not None:
+        sync_clocks(state.sla, state.status.value, state.first_response_at, event.at)
 
 
 def _evolve_reply(state: TicketState, event: TicketEvent) -> None:
@@ -260,6 +296,16 @@ def _evolve_assigned(state: TicketState, event: TicketEvent) -> None:
 def _evolve_reclassified(state: TicketState, event: TicketEvent) -> None:
     if "severity" in event.data:
         state.severity = int(event.data["severity"]["to"])
+        if state.sla is not None:
+            state.sla = retarget(
+                state.sla,
+                state.sla.policy,
+                event.at,
+                state.severity,
+                state.product,
+                state.module,
+                state.kind.value,
+            )
     if "impact" in event.data:
         state.impact = event.data["impact"]["to"]
 
@@ -268,7 +314,21 @@ def _evolve_transferred(state: TicketState, event: TicketEvent) -> None:
     state.tier = Tier(event.data["to"])
 
 
+def _evolve_sla_warning(state: TicketState, event: TicketEvent) -> None:
+    if state.sla is not None:
+        state.sla.clock(event.data["clock"]).warned = True
+
+
+def _evolve_sla_breached(state: TicketState, event: TicketEvent) -> None:
+    if state.sla is not None:
+        clock = state.sla.clock(event.data["clock"])
+        clock.breached = True
+        clock.breached_at = datetime.fromisoformat(event.data["due"])
+
+
 _EVOLVERS = {
+    "sla_warning": _evolve_sla_warning,
+    "sla_breached": _evolve_sla_breached,
     "reply_added": _evolve_reply,
     "status_changed": _evolve_status,
     "assigned": _evolve_assigned,

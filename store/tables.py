@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -30,6 +32,7 @@ organisations = Table(
     Column("name", Text, nullable=False),
     Column("slug", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sla_policy", Text),
 )
 
 users = Table(
@@ -78,11 +81,16 @@ tickets = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
     Column("snapshot", JSONB, nullable=False),
+    Column("sla_policy", Text),
+    Column("sla_breached", Boolean, nullable=False, server_default="false"),
+    Column("sla_next_due", DateTime(timezone=True)),
     Index("ix_tickets_status_id", "status", "id"),
     Index("ix_tickets_org_status_id", "org_id", "status", "id"),
     Index("ix_tickets_requester_id", "requester_id", "id"),
     Index("ix_tickets_assignee_id", "assignee_id", "id"),
     Index("ix_tickets_created_at", "created_at"),
+    Index("ix_tickets_sla_next_due", "sla_next_due"),
+    Index("ix_tickets_sla_breached_id", "id", postgresql_where=text("sla_breached")),
     Index(
         "ix_tickets_subject_trgm",
         "subject",
@@ -115,4 +123,36 @@ idempotency_keys = Table(
     Column("resource_id", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("user_id", "key"),
+)
+
+calendars = Table(
+    "calendars",
+    metadata,
+    Column("name", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("spec", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("name", "version"),
+)
+
+sla_policies = Table(
+    "sla_policies",
+    metadata,
+    Column("name", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("spec", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("name", "version"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("ticket_id", BigInteger, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("data", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("ticket_id", "seq", "kind"),
 )

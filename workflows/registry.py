@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from workflows.ticket import TicketWorkflow
 
@@ -26,4 +27,5 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
 def activities_for(engine: AsyncEngine) -> list[Callable[..., Any]]:
     """Activities bound to this process's resources (connection pools, clients)."""
     projection = ProjectionActivities(engine)
-    return [projection.project_ticket]
+    notifications = NotificationActivities(engine)
+    return [projection.project_ticket, notifications.record_notification]

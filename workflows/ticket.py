@@ -10,7 +10,7 @@ deadline or until a handler wakes it.
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -18,12 +18,14 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.notifications import NOTIFIED_EVENTS, NotificationActivities, NotificationRequest
     from activities.projection import ProjectionActivities, TicketProjection
     from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, TicketCommand, Transfer
     from domain.errors import InvalidCommand, TransitionRejected
     from domain.lifecycle import LifecycleDeadline, next_lifecycle_deadline
+    from domain.sla import SlaDeadline, SlaPolicy, next_breach_due, next_sla_deadline, retarget
     from domain.ticket import Actor, Role, TicketState, TicketStatus
-    from domain.transitions import Change, decide, decide_lifecycle, evolve, number
+    from domain.transitions import Change, decide, decide_lifecycle, decide_sla, evolve, number
     from workflows import search_attributes as sa
     from workflows.ticket_input import TicketWorkflowInput
 
@@ -32,7 +34,13 @@ PROJECTION_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=10),
 )
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+)
 MAX_REMEMBERED_REQUESTS = 500
+Deadline = LifecycleDeadline | SlaDeadline
 
 
 def refusal(exc: Exception) -> ApplicationError:
@@ -56,6 +64,7 @@ class TicketWorkflow:
         self._publish = input.publish_search_attributes
         self._published: dict[str, object] = {}
         self._wake = False
+        self._notifying: list[workflow.ActivityHandle[Any]] = []
         if input.state is not None:
             self._state = input.state
             self._unprojected = list(input.unprojected)
@@ -86,6 +95,25 @@ class TicketWorkflow:
     @workflow.query
     def state(self) -> TicketState:
         return self._state
+
+    # ---- signals -------------------------------------------------------------------------------------
+
+    @workflow.signal
+    def policy_changed(self, policy: SlaPolicy) -> None:
+        """A new version of the ticket's SLA policy: keep business time used, re-target the rest."""
+        sla = self._state.sla
+        if sla is None or policy.name != sla.policy.name or policy.version <= sla.policy.version:
+            return
+        state = self._state
+        try:
+            self._state.sla = retarget(
+                sla, policy, workflow.now(), state.severity, state.product, state.module, state.kind.value
+            )
+        except ValueError as exc:
+            workflow.logger.warning("policy change ignored: %s", exc)
+            return
+        change = Change("sla_policy_changed", {"policy": policy.name, "version": policy.version})
+        self._record([change], Actor.system())
 
     # ---- updates -------------------------------------------------------------------------------------
 
@@ -206,6 +234,24 @@ class TicketWorkflow:
             raise
         self._projected_version = snapshot.version
         self._publish_state()
+        self._notify(batch)
+
+    def _notify(self, events: list[Any]) -> None:
+        """Notifications run beside the ticket's flow: a slow mail server never holds a ticket up."""
+        self._notifying = [task for task in self._notifying if not task.done()]
+        for event in events:
+            if event.type not in NOTIFIED_EVENTS:
+                continue
+            request = NotificationRequest(self._state.id, event.seq, event.type, dict(event.data))
+            self._notifying.append(
+                workflow.start_activity_method(
+                    NotificationActivities.record_notification,
+                    request,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=NOTIFY_RETRY,
+                    summary=f"notify {event.type.replace('_', ' ')}",
+                )
+            )
 
     def _publish_state(self) -> None:
         """Keep the UI's search attributes and current details in step with the state."""
@@ -221,10 +267,23 @@ class TicketWorkflow:
             sa.TICKET_SEVERITY.name: state.severity,
             sa.TICKET_ASSIGNEE.name: state.assignee_id or "",
         }
+        sla = state.sla
+        if sla is not None:
+            wanted[sa.SLA_BREACHED.name] = any(c.breached for c in sla.clocks)
+            wanted[sa.SLA_NEXT_DEADLINE.name] = next_breach_due(sla)
         changed = {k: v for k, v in wanted.items() if self._published.get(k) != v}
         if not changed:
             return
         updates: list[SearchAttributeUpdate[Any]] = []
+        if sa.SLA_BREACHED.name in changed:
+            updates.append(sa.SLA_BREACHED.value_set(bool(changed[sa.SLA_BREACHED.name])))
+        if sa.SLA_NEXT_DEADLINE.name in changed:
+            due = changed[sa.SLA_NEXT_DEADLINE.name]
+            updates.append(
+                sa.SLA_NEXT_DEADLINE.value_set(due)
+                if isinstance(due, datetime)
+                else sa.SLA_NEXT_DEADLINE.value_unset()
+            )
         if sa.TICKET_STATUS.name in changed:
             updates.append(sa.TICKET_STATUS.value_set(state.status.value))
         if sa.TICKET_SEVERITY.name in changed:
@@ -238,8 +297,19 @@ class TicketWorkflow:
         workflow.upsert_search_attributes(updates)
         self._published.update(changed)
 
+    def _next_deadline(self) -> Deadline | None:
+        candidates: list[Deadline] = []
+        lifecycle = next_lifecycle_deadline(self._state, self._lifecycle)
+        if lifecycle is not None:
+            candidates.append(lifecycle)
+        if self._state.sla is not None:
+            sla = next_sla_deadline(self._state.sla)
+            if sla is not None:
+                candidates.append(sla)
+        return min(candidates, key=lambda d: d.due) if candidates else None
+
     async def _sleep_until_next_deadline(self) -> None:
-        deadline = next_lifecycle_deadline(self._state, self._lifecycle)
+        deadline = self._next_deadline()
         self._wake = False
         if deadline is None:
             await workflow.wait_condition(lambda: self._wake)
@@ -255,8 +325,11 @@ class TicketWorkflow:
                 pass
         self._fire(deadline)
 
-    def _fire(self, deadline: LifecycleDeadline) -> None:
-        changes = decide_lifecycle(self._state, deadline.action)
+    def _fire(self, deadline: Deadline) -> None:
+        if isinstance(deadline, SlaDeadline):
+            changes = decide_sla(self._state, deadline)
+        else:
+            changes = decide_lifecycle(self._state, deadline.action)
         if changes:
             self._record(changes, Actor.system())
 
@@ -264,12 +337,19 @@ class TicketWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._unprojected:
             await self._project()
+        await self._drain_notifications()
         return self._state
+
+    async def _drain_notifications(self) -> None:
+        for task in self._notifying:
+            await task
+        self._notifying = []
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._unprojected:
             await self._project()
+        await self._drain_notifications()
         workflow.continue_as_new(
             TicketWorkflowInput(
                 lifecycle=self._lifecycle,

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from domain.commands import Reply
 from domain.ticket import TicketStatus
-from infra.settings import Settings
 from tests.support.tickets import AGENT, customer, start_ticket
 from workflows.ticket import TicketWorkflow
-
-
-@pytest_asyncio.fixture
-async def skipping_worker(time_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[str]:
-    from worker import build_worker
-
-    queue = f"timers-{uuid.uuid4().hex[:8]}"
-    w = build_worker(time_env.client, settings.model_copy(update={"temporal_task_queue": queue}))
-    async with w:
-        yield queue
 
 
 async def test_pending_auto_resolves_after_10_days_then_closes_after_4(
