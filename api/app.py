@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from api.problems import install_problem_handlers, problem_response, unavailable
 from api.request_context import request_context
-from api.routers import admin, health, me, tickets
+from api.routers import admin, health, me, sla_admin, tickets
 from infra.log import configure_logging
 from infra.settings import Settings, get_settings
 from store.db import create_engine
@@ -52,7 +52,7 @@ def create_app(
     async def _database_down(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(unavailable("postgres"), request.url.path)
 
-    for router in (health.router, me.router, tickets.router, admin.router):
+    for router in (health.router, me.router, tickets.router, admin.router, sla_admin.router):
         app.include_router(router)
     return app
 

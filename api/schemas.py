@@ -5,17 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from api.sla_schemas import SlaOut
+from api.strict_body import StrictBody
 from domain.ticket import Channel, Environment, Kind, Role, TicketStatus, Tier
 
 Text = Field(min_length=1, max_length=64_000)
-
-
-class StrictBody(BaseModel):
-    """Unknown fields are refused so that a typo does not silently do nothing."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class TicketCreate(StrictBody):
@@ -61,6 +57,7 @@ class TicketOut(BaseModel):
     close_reason: str | None
     first_response_at: datetime | None
     version: int
+    sla: SlaOut | None = Field(default=None, description="SLA policy and live clocks")
     allowed_actions: list[str] = Field(description="what the caller may do with the ticket now")
 
 
@@ -128,6 +125,12 @@ class OrgOut(BaseModel):
     id: str
     name: str
     slug: str
+    sla_policy: str | None = None
+
+
+class OrgPatch(StrictBody):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    sla_policy: str | None = Field(default=None, max_length=64, description="the SLA policy of new tickets")
 
 
 class UserIn(StrictBody):

@@ -49,6 +49,12 @@ async def get_org(conn: AsyncConnection, org_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+async def update_org(conn: AsyncConnection, org_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    if changes:
+        await conn.execute(update(organisations).where(organisations.c.id == org_id).values(**changes))
+    return await get_org(conn, org_id)
+
+
 async def list_orgs(conn: AsyncConnection) -> list[dict[str, Any]]:
     rows = await conn.execute(select(organisations).order_by(organisations.c.created_at))
     return [dict(r) for r in rows.mappings()]

@@ -27,6 +27,8 @@ class TicketFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     q: str | None = None
+    breached: bool | None = None
+    due_before: datetime | None = None
 
 
 def _filtered(f: TicketFilter) -> Select[Any]:
@@ -50,6 +52,10 @@ def _filtered(f: TicketFilter) -> Select[Any]:
         query = query.where(tickets.c.created_at >= f.created_from)
     if f.created_to is not None:
         query = query.where(tickets.c.created_at < f.created_to)
+    if f.breached is not None:
+        query = query.where(tickets.c.sla_breached.is_(f.breached))
+    if f.due_before is not None:
+        query = query.where(tickets.c.sla_next_due < f.due_before)
     if f.q:
         query = query.where(tickets.c.subject.ilike(f"%{_escape_like(f.q)}%", escape="\\"))
     return query

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from api.auth import require_roles
 from api.deps import EngineDep
 from api.problems import Problem, not_found
-from api.schemas import KeyIn, KeyOut, OrgIn, OrgOut, UserIn, UserOut
+from api.schemas import KeyIn, KeyOut, OrgIn, OrgOut, OrgPatch, UserIn, UserOut
 from domain.ticket import Role
-from store import identities
+from store import identities, sla_store
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])
 
@@ -26,6 +26,18 @@ async def create_org(body: OrgIn, engine: EngineDep) -> OrgOut:
         raise Problem(
             409, f"an organisation with slug {body.slug!r} exists", type_="/problems/conflict"
         ) from exc
+    return OrgOut.model_validate(org)
+
+
+@router.patch("/orgs/{org_id}", response_model=OrgOut, summary="Rename an organisation or set its SLA policy")
+async def patch_org(org_id: str, body: OrgPatch, engine: EngineDep) -> OrgOut:
+    changes = body.model_dump(exclude_unset=True)
+    async with engine.begin() as conn:
+        if changes.get("sla_policy") and await sla_store.get_policy_doc(conn, changes["sla_policy"]) is None:
+            raise Problem(422, "sla_policy: no such policy", errors=[{"field": "sla_policy"}])
+        org = await identities.update_org(conn, org_id, changes)
+    if org is None:
+        raise not_found("organisation")
     return OrgOut.model_validate(org)
 
 

@@ -39,6 +39,7 @@ from domain.ticket import STAFF_ROLES, Actor, Channel, Kind, NewTicket, Role, Ti
 from store import identities
 from store.idempotency import IdempotencyConflict, claim, request_hash
 from store.identities import Principal
+from store.sla_store import policy_for_ticket
 from store.ticket_queries import TicketFilter, get_ticket_row, get_timeline, list_tickets, next_ticket_id
 from workflows import search_attributes as sa
 from workflows.ticket import TicketWorkflow
@@ -124,6 +125,7 @@ async def create_ticket(
     structlog.contextvars.bind_contextvars(ticket_id=ticket_id, workflow_id=ticket_workflow_id(ticket_id))
     async with engine.connect() as conn:
         existing = await get_ticket_row(conn, ticket_id)
+        policy = None if existing else await policy_for_ticket(conn, org_id, body.product)
     if existing is None:
         new = NewTicket(
             id=ticket_id,
@@ -140,6 +142,7 @@ async def create_ticket(
             impact=body.impact,
             cc=body.cc,
             follow_up_of=body.follow_up_of,
+            sla_policy=policy,
         )
         existing = await _start_ticket(client, settings, new)
     response.headers["Location"] = f"/v1/tickets/{ticket_id}"
@@ -218,6 +221,12 @@ async def list_all(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="free text in the subject")] = None,
+    breached: Annotated[
+        bool | None, Query(description="only tickets with (or without) a breached SLA")
+    ] = None,
+    due_before: Annotated[
+        datetime | None, Query(description="tickets whose next SLA breach is due before")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
 ) -> TicketPage:
@@ -235,6 +244,8 @@ async def list_all(
         created_from=created_from,
         created_to=created_to,
         q=q,
+        breached=breached,
+        due_before=due_before,
     )
     async with engine.connect() as conn:
         rows = await list_tickets(conn, _scope(principal, f), limit + 1, _decode_cursor(cursor))

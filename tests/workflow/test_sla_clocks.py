@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.commands import Reclassify, Reply
 from domain.sla import FIRST_RESPONSE, RESOLUTION, default_policy
 from domain.ticket import TicketState
+from store.ticket_queries import TicketFilter, list_tickets
 from tests.support.tickets import AGENT, customer, start_ticket
 from tests.workflow.test_ticket_workflow import read_events
 from workflows.ticket import TicketWorkflow
@@ -83,6 +84,9 @@ async def test_sev1_friday_afternoon_warns_then_breaches_monday(
     assert close_to(events[1]["data"]["due"], at(friday, 3, 10, 30))
     assert close_to(events[1]["at"], at(friday, 3, 10, 30)), "the breach fired on time"
     assert events[1]["data"]["used_seconds"] == 2 * 3600
+    async with engine.connect() as conn:
+        breached = await list_tickets(conn, TicketFilter(breached=True, org_id=new.org_id), 10, None)
+    assert [t["id"] for t in breached] == [new.id], "the read model lists it as breached"
 
     await skip_until(time_env, at(friday, 3, 13, 31))
     state = await handle.query(TicketWorkflow.state)
