@@ -1,0 +1,120 @@
+"""SLA clocks as pure functions on a calendar: pause, resume, stop, re-target, deadlines, breach actions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.commands import Reclassify, Reply, Resolve
+from domain.sla import (
+    FIRST_RESPONSE,
+    RESOLUTION,
+    BreachActions,
+    PolicyRule,
+    default_policy,
+    next_sla_deadline,
+)
+from domain.ticket import Actor, Kind, NewTicket, Role, TicketState, Tier
+from domain.transitions import decide, decide_sla, evolve, number
+
+SP = ZoneInfo("America/Sao_Paulo")
+MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=SP)
+AGENT = Actor("a", Role.AGENT)
+
+
+def ticket(severity: int = 3, policy=None, **fields) -> TicketState:
+    new = NewTicket(
+        id=7,
+        org_id="o",
+        requester_id="c",
+        subject="s",
+        description="d",
+        severity=severity,
+        sla_policy=policy or default_policy(),
+        **fields,
+    )
+    return TicketState.opened(new, MONDAY_9)
+
+
+def act(state: TicketState, command, at: datetime) -> None:
+    for event in number(decide(state, command), state, at, command.actor):
+        evolve(state, event)
+
+
+def test_targets_come_from_the_seed_matrix_and_specific_rules_win() -> None:
+    policy = default_policy()
+    assert policy.targets_for(1) == (2 * 3600, 4 * 3600)
+    assert policy.targets_for(4) == (16 * 3600, 56 * 3600)
+    special = PolicyRule(2, 30, 60, product="erp", kind="incident")
+    narrowed = type(policy)(policy.name, 2, policy.calendar_name, policy.calendar, (*policy.rules, special))
+    assert narrowed.targets_for(2, "erp", None, "incident") == (1800, 3600)
+    assert narrowed.targets_for(2, "erp", None, "question") == (3 * 3600, 12 * 3600)
+
+
+def test_first_deadline_is_the_warning_at_80_percent() -> None:
+    state = ticket(severity=1)
+    assert state.sla is not None
+    deadline = next_sla_deadline(state.sla)
+    assert deadline is not None
+    assert (deadline.clock, deadline.kind) == (FIRST_RESPONSE, "warning")
+    assert deadline.due == datetime(2026, 11, 23, 10, 36, tzinfo=SP)  # 96 min of 120
+
+
+def test_pending_pauses_resolution_and_first_reply_stops_first_response() -> None:
+    state = ticket()
+    act(state, Reply(AGENT, "logs?", await_customer=True), MONDAY_9 + timedelta(hours=2))
+    assert state.sla is not None
+    assert state.sla.clock(FIRST_RESPONSE).status() == "met"
+    resolution = state.sla.clock(RESOLUTION)
+    assert resolution.status() == "paused" and resolution.used_seconds == 2 * 3600
+    act(state, Reply(Actor("c", Role.CUSTOMER), "here"), MONDAY_9 + timedelta(days=1))
+    assert state.sla.clock(RESOLUTION).status() == "running"
+    assert (
+        state.sla.clock(RESOLUTION).used(state.sla.calendar, MONDAY_9 + timedelta(days=1, hours=1))
+        == 3 * 3600
+    )
+
+
+def test_resolve_stops_and_reopen_resumes() -> None:
+    state = ticket()
+    act(state, Resolve(AGENT), MONDAY_9 + timedelta(hours=1))
+    assert state.sla is not None
+    assert state.sla.clock(RESOLUTION).status() == "met"
+    assert state.sla.clock(FIRST_RESPONSE).stopped
+    assert next_sla_deadline(state.sla) is None
+
+
+def test_reclassify_retargets_keeping_time_used() -> None:
+    state = ticket(severity=3)
+    act(state, Reclassify(AGENT, severity=1), MONDAY_9 + timedelta(hours=1))
+    assert state.sla is not None
+    clock = state.sla.clock(RESOLUTION)
+    assert clock.target_seconds == 4 * 3600 and clock.used_seconds == 3600
+    assert clock.at_used(state.sla.calendar, clock.target_seconds) == datetime(2026, 11, 23, 14, 0, tzinfo=SP)
+
+
+def test_breach_actions_transfer_and_raise_severity() -> None:
+    base = default_policy()
+    policy = type(base)(
+        "strict",
+        1,
+        base.calendar_name,
+        base.calendar,
+        base.rules,
+        breach_actions=BreachActions(notify=True, transfer_to_l2=True, raise_severity=True),
+    )
+    state = ticket(severity=3, policy=policy, kind=Kind.INCIDENT)
+    assert state.sla is not None
+    breach = next(d for d in [next_sla_deadline(state.sla)] if d is not None)
+    # Skip the warning, then take the breach of first response.
+    state.sla.clock(FIRST_RESPONSE).warned = True
+    state.sla.clock(RESOLUTION).warned = True
+    breach = next_sla_deadline(state.sla)
+    assert breach is not None and breach.kind == "breach" and breach.clock == FIRST_RESPONSE
+    changes = decide_sla(state, breach)
+    assert [c.type for c in changes] == ["sla_breached", "transferred", "reclassified"]
+    for event in number(changes, state, breach.due, Actor.system()):
+        evolve(state, event)
+    assert state.tier is Tier.L2 and state.severity == 2
+    assert state.sla.clock(FIRST_RESPONSE).breached
+    assert decide_sla(state, breach) == []  # a breach is recorded once
