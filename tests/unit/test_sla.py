@@ -105,7 +105,6 @@ def test_breach_actions_transfer_and_raise_severity() -> None:
     )
     state = ticket(severity=3, policy=policy, kind=Kind.INCIDENT)
     assert state.sla is not None
-    breach = next(d for d in [next_sla_deadline(state.sla)] if d is not None)
     # Skip the warning, then take the breach of first response.
     state.sla.clock(FIRST_RESPONSE).warned = True
     state.sla.clock(RESOLUTION).warned = True
