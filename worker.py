@@ -14,6 +14,8 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.jira_activities import load_jira_settings
+from activities.jira_settings import JiraSettings
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect
@@ -23,14 +25,14 @@ from workflows.registry import WORKFLOWS, activities_for, sandbox_runner
 log = get_logger(__name__)
 
 
-def build_worker(client: Client, settings: Settings, engine_url: str | None = None) -> Worker:
+def build_worker(client: Client, settings: Settings, jira: JiraSettings | None = None) -> Worker:
     """A worker sized for a small machine; tests build theirs the same way."""
-    engine = create_engine(engine_url or settings.database_url, pool_size=settings.database_pool_size)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities_for(engine),
+        activities=activities_for(engine, jira),
         workflow_runner=sandbox_runner(),
         max_cached_workflows=2000,
         graceful_shutdown_timeout=timedelta(seconds=10),
@@ -41,7 +43,7 @@ async def main() -> None:
     settings = get_settings()
     configure_logging(settings)
     client = await connect(settings)
-    worker = build_worker(client, settings)
+    worker = build_worker(client, settings, load_jira_settings())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -65,4 +65,16 @@ class Transfer:
     request_id: str | None = None
 
 
-TicketCommand = Reply | Resolve | Reopen | Close | Assign | Reclassify | Transfer
+@dataclass
+class Escalate:
+    """Open an escalation; its id comes from a Postgres sequence, allocated by the API."""
+
+    actor: Actor
+    escalation_id: str
+    target: str = "engineering"
+    summary: str = ""
+    description: str = ""
+    request_id: str | None = None
+
+
+TicketCommand = Reply | Resolve | Reopen | Close | Assign | Reclassify | Transfer | Escalate

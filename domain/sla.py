@@ -255,7 +255,9 @@ def clock_view(clock: SlaClock, sla: SlaState, now: datetime) -> dict[str, Any]:
     }
 
 
-def sync_clocks(sla: SlaState, status: str, first_response_at: datetime | None, now: datetime) -> None:
+def sync_clocks(
+    sla: SlaState, status: str, first_response_at: datetime | None, now: datetime, verifying: bool = False
+) -> None:
     """Set each clock running, paused or stopped from the ticket's status.
 
     First response stops at the first public agent reply (or when the ticket is resolved/closed
@@ -272,7 +274,7 @@ def sync_clocks(sla: SlaState, status: str, first_response_at: datetime | None, 
         if not resolution.stopped:
             stop(resolution, calendar, now)
     else:
-        set_running(resolution, calendar, status in ("open", "escalated"), now)
+        set_running(resolution, calendar, status in ("open", "escalated") and not verifying, now)
 
 
 def sla_json(sla: SlaState) -> dict[str, Any]:

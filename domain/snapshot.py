@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
+from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from domain.sla import sla_json
@@ -19,3 +20,17 @@ def snapshot_json(state: TicketState) -> dict[str, Any]:
             data[key] = value.value
     data["sla"] = sla_json(state.sla) if state.sla is not None else None
     return data
+
+
+def json_ready(value: Any) -> Any:
+    """A dataclass (or anything nested in one) as plain JSON types, for the read model."""
+    plain = asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
+    return json.loads(json.dumps(plain, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    raise TypeError(f"not JSON: {type(value).__name__}")

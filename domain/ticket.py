@@ -106,6 +106,18 @@ class NewTicket:
 
 
 @dataclass
+class EscalationView:
+    """The ticket's view of its latest escalation: stage, estimated date and each card's progress."""
+
+    id: str
+    stage: str
+    target: str = "engineering"
+    eta: str | None = None
+    cards: list[dict[str, str]] = field(default_factory=list)
+    reason: str | None = None
+
+
+@dataclass
 class TicketState:
     """The live state of one ticket, owned by its workflow."""
 
@@ -134,7 +146,17 @@ class TicketState:
     close_reason: str | None = None
     first_response_at: datetime | None = None
     sla: SlaState | None = None
+    escalation: EscalationView | None = None
     version: int = 0
+
+    @property
+    def verifying(self) -> bool:
+        """The customer is checking a fix: the resolution clock waits on them."""
+        return self.escalation is not None and self.escalation.stage == "verifying"
+
+    @property
+    def escalation_active(self) -> bool:
+        return self.escalation is not None and self.escalation.stage not in ("resolved", "declined")
 
     @classmethod
     def opened(cls, new: NewTicket, at: datetime) -> TicketState:

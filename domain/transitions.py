@@ -7,11 +7,21 @@ before it enters history; the handler calls it again on the live state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, TicketCommand, Transfer
+from domain.commands import (
+    Assign,
+    Close,
+    Escalate,
+    Reclassify,
+    Reopen,
+    Reply,
+    Resolve,
+    TicketCommand,
+    Transfer,
+)
 from domain.errors import InvalidCommand, TransitionRejected
 from domain.sla import SlaDeadline, retarget, sync_clocks
 from domain.ticket import (
@@ -19,6 +29,7 @@ from domain.ticket import (
     SEVERITIES,
     STAFF_ROLES,
     Actor,
+    EscalationView,
     Role,
     TicketEvent,
     TicketState,
@@ -47,6 +58,7 @@ RULES: dict[str, Rule] = {
     "assign": Rule(NOT_CLOSED, STAFF_ROLES),
     "reclassify": Rule(NOT_CLOSED, STAFF_ROLES),
     "transfer": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
+    "escalate": Rule(frozenset({S.OPEN, S.PENDING}), frozenset({Role.AGENT, Role.ADMIN})),
 }
 
 
@@ -76,6 +88,7 @@ def action_name(command: TicketCommand) -> str:
         Assign: "assign",
         Reclassify: "reclassify",
         Transfer: "transfer",
+        Escalate: "escalate",
     }[type(command)]
 
 
@@ -205,6 +218,43 @@ def _decide_transfer(state: TicketState, command: Any) -> list[Change]:
     return [Change("transferred", data)]
 
 
+def _decide_escalate(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Escalate)
+    if state.escalation_active:
+        assert state.escalation is not None
+        raise TransitionRejected(
+            "escalate",
+            state.status.value,
+            allowed_actions(state, command.actor.role),
+            f"escalation {state.escalation.id} is still in progress",
+        )
+    if command.target not in ("engineering", "product"):
+        raise InvalidCommand("target", "engineering or product")
+    if not command.summary.strip():
+        raise InvalidCommand("summary", "must not be empty")
+    data = {"escalation_id": command.escalation_id, "target": command.target, "summary": command.summary}
+    return [Change("escalated", data)] + _status_change(
+        state, S.ESCALATED, f"escalated as {command.escalation_id}"
+    )
+
+
+def decide_escalation_update(state: TicketState, view: EscalationView) -> list[Change]:
+    """News from the escalation workflow: show its progress, and resolve or reopen the ticket at its end."""
+    if state.status is S.CLOSED:
+        return []
+    current = state.escalation
+    if current is not None and current.id == view.id and asdict(current) == asdict(view):
+        return []
+    changes = [Change("escalation_updated", asdict(view))]
+    if state.status is S.ESCALATED and view.stage == "resolved":
+        changes += _status_change(state, S.RESOLVED, f"escalation {view.id} resolved")
+    elif state.status is S.ESCALATED and view.stage == "declined":
+        changes += _status_change(
+            state, S.OPEN, f"escalation {view.id} declined: {view.reason or ''}".strip()
+        )
+    return changes
+
+
 _DECIDERS = {
     "reply": _decide_reply,
     "note": _decide_note,
@@ -215,6 +265,7 @@ _DECIDERS = {
     "assign": _decide_assign,
     "reclassify": _decide_reclassify,
     "transfer": _decide_transfer,
+    "escalate": _decide_escalate,
 }
 
 
@@ -268,7 +319,7 @@ def evolve(state: TicketState, event: TicketEvent) -> None:
     if handler is not None:
         handler(state, event)
     if state.sla is not None:
-        sync_clocks(state.sla, state.status.value, state.first_response_at, event.at)
+        sync_clocks(state.sla, state.status.value, state.first_response_at, event.at, state.verifying)
 
 
 def _evolve_reply(state: TicketState, event: TicketEvent) -> None:
@@ -326,7 +377,19 @@ def _evolve_sla_breached(state: TicketState, event: TicketEvent) -> None:
         clock.breached_at = datetime.fromisoformat(event.data["due"])
 
 
+def _evolve_escalated(state: TicketState, event: TicketEvent) -> None:
+    state.escalation = EscalationView(
+        id=event.data["escalation_id"], stage="submitted", target=event.data.get("target", "engineering")
+    )
+
+
+def _evolve_escalation_updated(state: TicketState, event: TicketEvent) -> None:
+    state.escalation = EscalationView(**event.data)
+
+
 _EVOLVERS = {
+    "escalated": _evolve_escalated,
+    "escalation_updated": _evolve_escalation_updated,
     "sla_warning": _evolve_sla_warning,
     "sla_breached": _evolve_sla_breached,
     "reply_added": _evolve_reply,

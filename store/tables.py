@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -155,4 +156,53 @@ notifications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("ticket_id", "seq", "kind"),
+)
+
+escalation_number_seq = Sequence("escalation_number_seq", start=1, metadata=metadata)
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ticket_id", BigInteger, nullable=False, index=True),
+    Column("org_id", String(36), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("target", String(16), nullable=False),
+    Column("eta", Date),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("snapshot", JSONB, nullable=False),
+    Index("ix_escalations_stage_id", "stage", "id"),
+    Index("ix_escalations_org_id", "org_id"),
+)
+
+escalation_events = Table(
+    "escalation_events",
+    metadata,
+    Column("escalation_id", String(32), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(36)),
+    Column("actor_role", String(16)),
+    Column("data", JSONB, nullable=False),
+    PrimaryKeyConstraint("escalation_id", "seq"),
+)
+
+escalation_cards = Table(
+    "escalation_cards",
+    metadata,
+    Column("escalation_id", String(32), nullable=False),
+    Column("card_key", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+    PrimaryKeyConstraint("escalation_id", "card_key"),
+    Index("ix_escalation_cards_key", "card_key"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("identifier", String(128), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -8,14 +8,25 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.escalation_projection import EscalationProjectionActivities
+from activities.jira_activities import JiraActivities
+from activities.jira_settings import JiraSettings
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
+from workflows.escalation import EscalationWorkflow
 from workflows.ticket import TicketWorkflow
 
-WORKFLOWS: Sequence[type] = (TicketWorkflow,)
+WORKFLOWS: Sequence[type] = (TicketWorkflow, EscalationWorkflow)
 
 # Pure project modules are passed through so the sandbox does not re-import them for every run.
-PASSTHROUGH = ("domain", "activities", "store", "workflows.search_attributes", "workflows.ticket_input")
+PASSTHROUGH = (
+    "domain",
+    "activities",
+    "store",
+    "workflows.search_attributes",
+    "workflows.ticket_input",
+    "workflows.escalation_input",
+)
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:
@@ -24,8 +35,17 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def activities_for(engine: AsyncEngine) -> list[Callable[..., Any]]:
+def activities_for(engine: AsyncEngine, jira: JiraSettings | None = None) -> list[Callable[..., Any]]:
     """Activities bound to this process's resources (connection pools, clients)."""
     projection = ProjectionActivities(engine)
+    escalations = EscalationProjectionActivities(engine)
     notifications = NotificationActivities(engine)
-    return [projection.project_ticket, notifications.record_notification]
+    cards = JiraActivities(jira)
+    return [
+        projection.project_ticket,
+        escalations.project_escalation,
+        notifications.record_notification,
+        cards.create_card,
+        cards.read_cards,
+        cards.comment_cards,
+    ]

@@ -10,6 +10,7 @@ deadline or until a handler wakes it.
 from __future__ import annotations
 
 import copy
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,13 +21,33 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NOTIFIED_EVENTS, NotificationActivities, NotificationRequest
     from activities.projection import ProjectionActivities, TicketProjection
-    from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, TicketCommand, Transfer
+    from domain.commands import (
+        Assign,
+        Close,
+        Escalate,
+        Reclassify,
+        Reopen,
+        Reply,
+        Resolve,
+        TicketCommand,
+        Transfer,
+    )
     from domain.errors import InvalidCommand, TransitionRejected
+    from domain.escalation import NewEscalation, Target
     from domain.lifecycle import LifecycleDeadline, next_lifecycle_deadline
     from domain.sla import SlaDeadline, SlaPolicy, next_breach_due, next_sla_deadline, retarget
-    from domain.ticket import Actor, Role, TicketState, TicketStatus
-    from domain.transitions import Change, decide, decide_lifecycle, decide_sla, evolve, number
+    from domain.ticket import Actor, EscalationView, Role, TicketState, TicketStatus
+    from domain.transitions import (
+        Change,
+        decide,
+        decide_escalation_update,
+        decide_lifecycle,
+        decide_sla,
+        evolve,
+        number,
+    )
     from workflows import search_attributes as sa
+    from workflows.escalation_input import EscalationInput, EscalationSettings, escalation_workflow_id
     from workflows.ticket_input import TicketWorkflowInput
 
 PROJECTION_RETRY = RetryPolicy(
@@ -62,6 +83,7 @@ class TicketWorkflow:
         self._seen = dict(input.seen_requests)
         self._projected_version = input.projected_version
         self._publish = input.publish_search_attributes
+        self._escalation_defaults = input.escalation
         self._published: dict[str, object] = {}
         self._wake = False
         self._notifying: list[workflow.ActivityHandle[Any]] = []
@@ -97,6 +119,13 @@ class TicketWorkflow:
         return self._state
 
     # ---- signals -------------------------------------------------------------------------------------
+
+    @workflow.signal
+    def escalation_changed(self, view: EscalationView) -> None:
+        """From the escalation workflow: show its progress; resolve or reopen the ticket at its end."""
+        changes = decide_escalation_update(self._state, view)
+        if changes:
+            self._record(changes, Actor.system())
 
     @workflow.signal
     def policy_changed(self, policy: SlaPolicy) -> None:
@@ -179,6 +208,45 @@ class TicketWorkflow:
     def _validate_transfer(self, command: Transfer) -> None:
         self._validate(command)
 
+    @workflow.update
+    async def escalate(self, command: Escalate) -> TicketState:
+        """Move the ticket to `escalated` and start the escalation's own workflow, in one step."""
+        fresh = command.request_id is None or command.request_id not in self._seen
+        state = await self._handle(command, before_wait=self._start_escalation if fresh else None)
+        return state
+
+    @escalate.validator
+    def _validate_escalate(self, command: Escalate) -> None:
+        self._validate(command)
+
+    async def _start_escalation(self, command: TicketCommand) -> None:
+        assert isinstance(command, Escalate)
+        state = self._state
+        new = NewEscalation(
+            id=command.escalation_id,
+            ticket_id=state.id,
+            org_id=state.org_id,
+            requester_id=state.requester_id,
+            target=Target(command.target),
+            summary=command.summary,
+            description=command.description or state.description,
+            requested_by=command.actor.user_id,
+        )
+        settings = EscalationSettings(
+            calendar=state.sla.policy.calendar if state.sla else None,
+            public_base_url=self._escalation_defaults.public_base_url,
+            verification_reminder_business_days=self._escalation_defaults.verification_reminder_business_days,
+            verification_timeout_days=self._escalation_defaults.verification_timeout_days,
+            reconcile_seconds=self._escalation_defaults.reconcile_seconds,
+        )
+        await workflow.start_child_workflow(
+            "EscalationWorkflow",
+            EscalationInput(new=new, settings=settings),
+            id=escalation_workflow_id(command.escalation_id),
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            static_summary=f"{command.escalation_id} for #{state.id}: {command.summary}"[:200],
+        )
+
     # ---- internals -----------------------------------------------------------------------------------
 
     def _validate(self, command: TicketCommand) -> None:
@@ -189,7 +257,9 @@ class TicketWorkflow:
         except (TransitionRejected, InvalidCommand) as exc:
             raise refusal(exc) from None
 
-    async def _handle(self, command: TicketCommand) -> TicketState:
+    async def _handle(
+        self, command: TicketCommand, before_wait: Callable[[TicketCommand], Awaitable[None]] | None = None
+    ) -> TicketState:
         if command.request_id is not None and command.request_id in self._seen:
             target = self._seen[command.request_id]
         else:
@@ -199,6 +269,8 @@ class TicketWorkflow:
                 raise refusal(exc) from None
             target = self._record(changes, command.actor)
             self._remember(command.request_id, target)
+            if before_wait is not None:
+                await before_wait(command)
         await workflow.wait_condition(lambda: self._projected_version >= target)
         return self._state
 
@@ -357,5 +429,6 @@ class TicketWorkflow:
                 seen_requests=self._seen,
                 projected_version=self._projected_version,
                 publish_search_attributes=self._publish,
+                escalation=self._escalation_defaults,
             )
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from domain.lifecycle import LifecycleSettings
 from domain.ticket import NewTicket, TicketEvent, TicketState
+from workflows.escalation_input import EscalationSettings
 
 
 @dataclass
@@ -19,6 +20,7 @@ class TicketWorkflowInput:
     unprojected: list[TicketEvent] = field(default_factory=list)
     projected_version: int = 0
     publish_search_attributes: bool = True
+    escalation: EscalationSettings = field(default_factory=EscalationSettings)
 
 
 def ticket_workflow_id(ticket_id: int) -> str:

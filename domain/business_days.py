@@ -1,0 +1,22 @@
+"""'N business days later' on a business calendar: the same local time on the N-th following open day."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.calendar import BusinessCalendar
+
+
+def business_days_later(calendar: BusinessCalendar, start: datetime, days: int) -> datetime:
+    """Why not add N x 8 hours: a reminder "in 3 business days" means at the same time of day."""
+    zone = ZoneInfo(calendar.timezone)
+    local = start.astimezone(zone)
+    day = local.date()
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        midnight = datetime.combine(day, time(0), zone)
+        if calendar.next_open(midnight).astimezone(zone).date() == day:
+            counted += 1
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), zone)
