@@ -11,16 +11,23 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+from activities.jira_activities import load_jira_settings
+from activities.jira_settings import JiraSettings
 from api.problems import install_problem_handlers, problem_response, unavailable
 from api.request_context import request_context
-from api.routers import admin, health, me, sla_admin, tickets
+from api.routers import admin, attachments, escalations, health, jira_webhooks, me, sla_admin, tickets
 from infra.log import configure_logging
 from infra.settings import Settings, get_settings
 from store.db import create_engine
 
+_FROM_ENVIRONMENT: object = object()
+
 
 def create_app(
-    settings: Settings | None = None, engine: AsyncEngine | None = None, temporal: Client | None = None
+    settings: Settings | None = None,
+    engine: AsyncEngine | None = None,
+    temporal: Client | None = None,
+    jira: JiraSettings | object | None = _FROM_ENVIRONMENT,
 ) -> FastAPI:
     """Tests pass their own engine and client; the server process builds them from settings."""
 
@@ -44,6 +51,7 @@ def create_app(
     app.state.settings = settings or get_settings()
     app.state.engine = engine
     app.state.temporal = temporal
+    app.state.jira = load_jira_settings() if jira is _FROM_ENVIRONMENT else jira
     install_problem_handlers(app)
     app.middleware("http")(request_context)
 
@@ -52,7 +60,17 @@ def create_app(
     async def _database_down(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(unavailable("postgres"), request.url.path)
 
-    for router in (health.router, me.router, tickets.router, admin.router, sla_admin.router):
+    routers = (
+        health.router,
+        me.router,
+        tickets.router,
+        escalations.router,
+        attachments.router,
+        jira_webhooks.router,
+        admin.router,
+        sla_admin.router,
+    )
+    for router in routers:
         app.include_router(router)
     return app
 

@@ -31,6 +31,17 @@ class TicketCreate(StrictBody):
     follow_up_of: int | None = Field(default=None, ge=1, description="a closed ticket this one follows up")
 
 
+class EscalationViewOut(BaseModel):
+    """The ticket's latest escalation: stage, estimated date, and each dev card's progress."""
+
+    id: str
+    stage: str
+    target: str
+    eta: str | None = None
+    cards: list[dict[str, str]] = Field(default_factory=list)
+    reason: str | None = None
+
+
 class TicketOut(BaseModel):
     id: int
     org_id: str
@@ -58,6 +69,7 @@ class TicketOut(BaseModel):
     first_response_at: datetime | None
     version: int
     sla: SlaOut | None = Field(default=None, description="SLA policy and live clocks")
+    escalation: EscalationViewOut | None = None
     allowed_actions: list[str] = Field(description="what the caller may do with the ticket now")
 
 

@@ -50,11 +50,28 @@ async def send_update(
     deadline_seconds: float,
     update_id: str | None = None,
 ) -> dict[str, Any]:
+    """Run a ticket update with a deadline and answer with the ticket's snapshot."""
+    state: TicketState = await send_workflow_update(
+        client, ticket_workflow_id(ticket_id), update, command, deadline_seconds, update_id, "ticket"
+    )
+    return snapshot_json(state)
+
+
+async def send_workflow_update(
+    client: Client,
+    workflow_id: str,
+    update: Any,
+    command: Any,
+    deadline_seconds: float,
+    update_id: str | None = None,
+    what: str = "ticket",
+) -> Any:
     """Run the update with a deadline; the change is in history once accepted, so a 503 loses nothing."""
-    handle = client.get_workflow_handle(ticket_workflow_id(ticket_id))
+    handle = client.get_workflow_handle(workflow_id)
     try:
         async with asyncio.timeout(deadline_seconds):
-            state: TicketState = await handle.execute_update(update, command, id=update_id)
+            args = [] if command is None else [command]
+            return await handle.execute_update(update, args=args, id=update_id)
     except WorkflowUpdateFailedError as exc:
         raise refusal_problem(exc) from exc
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
@@ -63,10 +80,9 @@ async def send_update(
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise Problem(
                 409,
-                "the ticket is closed and read-only; open a follow-up ticket instead",
+                f"the {what} is finished and read-only",
                 type_="/problems/transition-rejected",
                 current_status="closed",
                 allowed_actions=[],
             ) from exc
         raise unavailable("temporal") from exc
-    return snapshot_json(state)

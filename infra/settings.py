@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     auto_resolve_after_seconds: int = 10 * 86_400
     auto_close_after_seconds: int = 4 * 86_400
 
+    escalation_reconcile_seconds: int = 900
+    verification_reminder_business_days: int = 3
+    verification_timeout_days: int = 10
+
     api_update_timeout_seconds: float = 10.0
     public_base_url: str = "http://localhost:8000"
 

@@ -42,6 +42,7 @@ from store.identities import Principal
 from store.sla_store import policy_for_ticket
 from store.ticket_queries import TicketFilter, get_ticket_row, get_timeline, list_tickets, next_ticket_id
 from workflows import search_attributes as sa
+from workflows.escalation_input import EscalationSettings
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_input import TicketWorkflowInput, ticket_workflow_id
 
@@ -151,9 +152,15 @@ async def create_ticket(
 
 async def _start_ticket(client: Any, settings: Any, new: NewTicket) -> dict[str, Any]:
     lifecycle = LifecycleSettings(settings.auto_resolve_after_seconds, settings.auto_close_after_seconds)
+    escalation = EscalationSettings(
+        verification_reminder_business_days=settings.verification_reminder_business_days,
+        verification_timeout_days=settings.verification_timeout_days,
+        reconcile_seconds=settings.escalation_reconcile_seconds,
+        public_base_url=settings.public_base_url,
+    )
     operation = WithStartWorkflowOperation(
         TicketWorkflow.run,
-        TicketWorkflowInput(new=new, lifecycle=lifecycle),
+        TicketWorkflowInput(new=new, lifecycle=lifecycle, escalation=escalation),
         id=ticket_workflow_id(new.id),
         task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -1,0 +1,72 @@
+"""Read queries over escalations, and the card → escalation index webhooks route by."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store.tables import escalation_cards, escalation_events, escalations, webhook_deliveries
+
+
+async def next_escalation_id(conn: AsyncConnection) -> str:
+    number = int((await conn.execute(text("SELECT nextval('escalation_number_seq')"))).scalar_one())
+    return f"CP-{number}"
+
+
+async def get_escalation(conn: AsyncConnection, escalation_id: str) -> dict[str, Any] | None:
+    row = (
+        await conn.execute(select(escalations.c.snapshot).where(escalations.c.id == escalation_id))
+    ).first()
+    return dict(row.snapshot) if row else None
+
+
+async def escalation_timeline(conn: AsyncConnection, escalation_id: str) -> list[dict[str, Any]]:
+    query = (
+        select(escalation_events)
+        .where(escalation_events.c.escalation_id == escalation_id)
+        .order_by(escalation_events.c.seq)
+    )
+    return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def list_escalations(
+    conn: AsyncConnection,
+    stage: str | None,
+    org_id: str | None,
+    card: str | None,
+    ticket_ids: list[int] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    query = select(escalations.c.snapshot).order_by(escalations.c.created_at.desc()).limit(limit)
+    if stage:
+        query = query.where(escalations.c.stage == stage)
+    if org_id:
+        query = query.where(escalations.c.org_id == org_id)
+    if ticket_ids is not None:
+        query = query.where(escalations.c.ticket_id.in_(ticket_ids))
+    if card:
+        linked = select(escalation_cards.c.escalation_id).where(escalation_cards.c.card_key == card.upper())
+        query = query.where(escalations.c.id.in_(linked))
+    return [dict(r.snapshot) for r in await conn.execute(query)]
+
+
+async def escalations_for_card(conn: AsyncConnection, card_key: str) -> list[str]:
+    """Active escalations a card is linked to (several escalations may share one card)."""
+    query = select(escalation_cards.c.escalation_id).where(
+        escalation_cards.c.card_key == card_key.upper(), escalation_cards.c.active.is_(True)
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+async def delivery_seen(conn: AsyncConnection, identifier: str) -> bool:
+    found = await conn.execute(
+        select(webhook_deliveries.c.identifier).where(webhook_deliveries.c.identifier == identifier)
+    )
+    return found.first() is not None
+
+
+async def remember_delivery(conn: AsyncConnection, identifier: str) -> None:
+    await conn.execute(insert(webhook_deliveries).values(identifier=identifier).on_conflict_do_nothing())
