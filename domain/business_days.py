@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.calendar import BusinessCalendar
@@ -20,3 +20,13 @@ def business_days_later(calendar: BusinessCalendar, start: datetime, days: int) 
         if calendar.next_open(midnight).astimezone(zone).date() == day:
             counted += 1
     return datetime.combine(day, local.timetz().replace(tzinfo=None), zone)
+
+
+def local_today(calendar: BusinessCalendar, instant: datetime) -> date:
+    """The calendar's local date at `instant` (what "today" means for an estimated date)."""
+    return instant.astimezone(ZoneInfo(calendar.timezone)).date()
+
+
+def end_of_local_day(calendar: BusinessCalendar, day: date) -> datetime:
+    """Midnight after `day` in the calendar's zone: when an estimated date has passed."""
+    return datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(calendar.timezone))

@@ -81,7 +81,7 @@ class EscalationState:
     created_at: datetime
     updated_at: datetime
     stage: Stage = Stage.SUBMITTED
-    eta: date | None = None
+    eta: str | None = None  # ISO date: Temporal's JSON converter carries no `date`
     eta_passed: bool = False
     cards: list[Card] = field(default_factory=list)
     verification_requested_at: datetime | None = None
@@ -151,16 +151,20 @@ def decide_move(state: EscalationState, actor: Actor, to: Stage, note: str | Non
     return _stage_change(state, to, note or f"moved by {actor.name or actor.user_id}")
 
 
-def decide_eta(state: EscalationState, actor: Actor, eta: date | None, today: date) -> list[Change]:
+def decide_eta(state: EscalationState, actor: Actor, eta_text: str | None, today: date) -> list[Change]:
     if actor.role not in ENGINEERING_ROLES:
         raise _refuse(state, "set_eta", f"a {actor.role} cannot set the estimated date")
     if not state.active:
         raise _refuse(state, "set_eta", f"the escalation is {state.stage}")
+    try:
+        eta = date.fromisoformat(eta_text) if eta_text else None
+    except ValueError:
+        raise InvalidCommand("eta", "not an ISO date (YYYY-MM-DD)") from None
     if eta is not None and eta < today:
         raise InvalidCommand("eta", "the estimated resolution date is in the past")
-    if eta == state.eta:
+    if _iso(eta) == state.eta:
         raise InvalidCommand("eta", "the estimated resolution date is already that")
-    return [Change("eta_set", {"from": _iso(state.eta), "to": _iso(eta)})]
+    return [Change("eta_set", {"from": state.eta, "to": _iso(eta)})]
 
 
 def decide_link(state: EscalationState, actor: Actor, key: str) -> None:
@@ -281,7 +285,7 @@ def evolve_escalation(state: EscalationState, seq: int, at: datetime, change: Ch
         elif state.stage is Stage.RESOLVED:
             state.resolution = data.get("reason")
     elif change.type == "eta_set":
-        state.eta = date.fromisoformat(data["to"]) if data["to"] else None
+        state.eta = data["to"]
         state.eta_passed = False
     elif change.type == "eta_passed":
         state.eta_passed = True
@@ -322,7 +326,7 @@ def view_of(state: EscalationState) -> EscalationView:
         id=state.id,
         stage=state.stage.value,
         target=state.target.value,
-        eta=_iso(state.eta),
+        eta=state.eta,
         cards=[
             {"key": c.key, "status": c.status, "progress": c.progress.value, "url": c.url}
             for c in state.cards

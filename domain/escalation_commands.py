@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from domain.ticket import Actor
 
@@ -19,7 +19,7 @@ class MoveStage:
 @dataclass
 class SetEta:
     actor: Actor
-    eta: date | None
+    eta: str | None  # ISO date
     request_id: str | None = None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.jira_activities import CardInfo, CommentRequest, CreateCardRequest, JiraActivities
     from activities.notifications import NotificationActivities, NotificationRequest
-    from domain.business_days import business_days_later
+    from domain.business_days import business_days_later, end_of_local_day, local_today
     from domain.calendar import BusinessCalendar, default_calendar_spec
     from domain.card_progress import CardProgress
     from domain.errors import InvalidCommand, TransitionRejected
@@ -204,7 +204,7 @@ class EscalationWorkflow:
                 raise InvalidCommand("stage", f"unknown stage {command.to!r}") from None
             return decide_move(state, command.actor, to, command.note)
         if isinstance(command, SetEta):
-            today = workflow.now().astimezone(self._zone()).date()
+            today = local_today(self._calendar, workflow.now())
             return decide_eta(state, command.actor, command.eta, today)
         if isinstance(command, LinkCard):
             decide_link(state, command.actor, command.key)
@@ -372,12 +372,13 @@ class EscalationWorkflow:
 
     def _publish(self) -> None:
         state = self._state
-        workflow.upsert_search_attributes(
-            [
-                sa.ESCALATION_STAGE.value_set(state.stage.value),
-                sa.DEV_CARDS.value_set([c.key for c in state.cards]),
-            ]
-        )
+        if self._settings.publish_search_attributes:
+            workflow.upsert_search_attributes(
+                [
+                    sa.ESCALATION_STAGE.value_set(state.stage.value),
+                    sa.DEV_CARDS.value_set([c.key for c in state.cards]),
+                ]
+            )
         cards = ", ".join(f"{c.key} ({c.progress})" for c in state.cards) or "no dev cards"
         eta = state.eta or "—"
         workflow.set_current_details(
@@ -417,11 +418,6 @@ class EscalationWorkflow:
 
     # ---- clocks --------------------------------------------------------------------------------------
 
-    def _zone(self) -> Any:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(self._calendar.timezone)
-
     def _deadlines(self) -> list[Due]:
         state, settings, found = self._state, self._settings, []
         if state.stage is Stage.VERIFYING and state.verification_requested_at is not None:
@@ -436,7 +432,7 @@ class EscalationWorkflow:
                 Due("auto_confirm", timeout, f"auto-confirm after {settings.verification_timeout_days} days")
             )
         if state.eta is not None and not state.eta_passed:
-            end_of_eta = datetime.combine(state.eta + timedelta(days=1), time(0), self._zone())
+            end_of_eta = end_of_local_day(self._calendar, date.fromisoformat(state.eta))
             found.append(Due("eta_passed", end_of_eta, "estimated resolution date passed"))
         if state.cards:
             if self._next_reconcile is None:
@@ -472,7 +468,7 @@ class EscalationWorkflow:
         elif due.action == "auto_confirm":
             self._record(decide_auto_confirm(self._state), system)
         elif due.action == "eta_passed":
-            self._record([Change("eta_passed", {"eta": _iso(self._state.eta)})], system)
+            self._record([Change("eta_passed", {"eta": self._state.eta})], system)
         elif due.action == "reconcile":
             self._next_reconcile = workflow.now() + timedelta(seconds=self._settings.reconcile_seconds)
             await self._reconcile()
@@ -501,7 +497,3 @@ class EscalationWorkflow:
                 seen_requests=self._seen,
             )
         )
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None

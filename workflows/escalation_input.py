@@ -16,6 +16,7 @@ class EscalationSettings:
     reconcile_seconds: int = 900
     calendar: CalendarSpec | None = None
     public_base_url: str = "http://localhost:8000"
+    publish_search_attributes: bool = True
 
 
 @dataclass

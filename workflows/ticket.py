@@ -238,6 +238,7 @@ class TicketWorkflow:
             verification_reminder_business_days=self._escalation_defaults.verification_reminder_business_days,
             verification_timeout_days=self._escalation_defaults.verification_timeout_days,
             reconcile_seconds=self._escalation_defaults.reconcile_seconds,
+            publish_search_attributes=self._publish,
         )
         await workflow.start_child_workflow(
             "EscalationWorkflow",

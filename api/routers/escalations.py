@@ -181,7 +181,7 @@ async def move_stage(
     "/escalations/{escalation_id}/eta", response_model=EscalationOut, summary="Set the estimated date"
 )
 async def set_eta(escalation_id: str, body: EtaIn, principal: CurrentUser, request: Request) -> EscalationOut:
-    command = SetEta(actor_of(principal), body.eta)
+    command = SetEta(actor_of(principal), body.eta.isoformat() if body.eta else None)
     return await _act(request, principal, escalation_id, EscalationWorkflow.set_eta, command)
 
 
