@@ -69,6 +69,10 @@ def escalator_stack() -> Iterator[tuple[str, dict[str, str], str]]:
             temporal_address=None,
             database_url=os.environ.get("BENCH_DATABASE_URL"),
             headless=True,
+            jira_port=free_port(),
+            smtp_port=free_port(),
+            external_jira=False,
+            external_smtp=False,
         )
         running = start_stack(cfg)
         try:

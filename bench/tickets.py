@@ -77,7 +77,9 @@ def main(args: argparse.Namespace) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, default=200, help="tickets per concurrency level")
     parser.add_argument("--concurrency", default="1,50", help="comma-separated client counts")
     figures = main(parser.parse_args())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -40,6 +41,10 @@ class DevConfig:
     temporal_address: str | None = os.environ.get("TEMPORAL_ADDRESS")
     database_url: str | None = os.environ.get("DATABASE_URL")
     headless: bool = os.environ.get("TEMPORAL_HEADLESS", "") == "1"
+    jira_port: int = int(os.environ.get("DEMO_JIRA_PORT", "8089"))
+    smtp_port: int = int(os.environ.get("SMTP_SINK_PORT", "1025"))
+    external_jira: bool = bool(os.environ.get("JIRA_BASE_URL"))
+    external_smtp: bool = bool(os.environ.get("SMTP_HOST"))
 
 
 @dataclass
@@ -127,6 +132,39 @@ def register_search_attributes(address: str) -> None:
         )
 
 
+def start_demo_jira(stack: Stack, cfg: DevConfig, logs: Path) -> dict[str, str]:
+    """The JIRA-compatible test server as a demo tracker, unless JIRA_BASE_URL names a real one."""
+    if cfg.external_jira:
+        return {}
+    secret_file = cfg.data_dir / "jira-webhook-secret"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(24))
+        secret_file.chmod(0o600)
+    secret = secret_file.read_text().strip()
+    webhook = f"http://127.0.0.1:{cfg.api_port}/v1/webhooks/jira"
+    args = [sys.executable, "-m", "tests.jira_server", "--port", str(cfg.jira_port), "--webhook-url", webhook]
+    proc = stack.start("jira", [*args, "--webhook-secret", secret], dict(os.environ), logs / "jira.log")
+    wait_for_port("127.0.0.1", cfg.jira_port, 30, proc)
+    return {
+        "JIRA_BASE_URL": f"http://127.0.0.1:{cfg.jira_port}",
+        "JIRA_EMAIL": "escalator-bot@example.com",
+        "JIRA_API_TOKEN": "jira-api-token",
+        "JIRA_WEBHOOK_SECRET": secret,
+        "JIRA_PROJECT": "ESC",
+    }
+
+
+def start_mail_sink(stack: Stack, cfg: DevConfig, logs: Path) -> dict[str, str]:
+    """A local SMTP sink writing every outgoing message to .data/mail/, unless SMTP_HOST is set."""
+    if cfg.external_smtp:
+        return {}
+    mail_dir = cfg.data_dir / "mail"
+    args = [sys.executable, "-m", "infra.mail_sink", "--port", str(cfg.smtp_port), "--dir", str(mail_dir)]
+    proc = stack.start("mail", args, dict(os.environ), logs / "mail.log")
+    wait_for_port("127.0.0.1", cfg.smtp_port, 30, proc)
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port)}
+
+
 def start_postgres(stack: Stack, cfg: DevConfig) -> str:
     if cfg.database_url:
         return cfg.database_url
@@ -149,6 +187,17 @@ def wait_ready(url: str, seconds: float, stack: Stack) -> None:
     raise TimeoutError(f"{url} not ready within {seconds:.0f}s")
 
 
+def jira_lines(cfg: DevConfig) -> list[str]:
+    if cfg.external_jira:
+        return [f"  JIRA           {os.environ.get('JIRA_BASE_URL')}"]
+    demo = f"http://127.0.0.1:{cfg.jira_port}"
+    return [
+        f"  JIRA (demo)    {demo}  (project ESC; webhooks go to the API, signed)",
+        f"    move a card: curl -X POST {demo}/_test/issues/ESC-1/move -H 'Content-Type: application/json' "
+        """-d '{"to": "In Progress"}'""",
+    ]
+
+
 def banner(cfg: DevConfig, keys: dict[str, str], temporal: str, database: str) -> str:
     api = f"http://localhost:{cfg.api_port}"
     lines = [
@@ -159,6 +208,13 @@ def banner(cfg: DevConfig, keys: dict[str, str], temporal: str, database: str) -
         + ("" if cfg.temporal_address or cfg.headless else f"   (UI http://localhost:{cfg.ui_port})"),
         f"  Postgres       {database.split('?')[0]}",
         f"  Logs           {cfg.data_dir / 'logs'}",
+        *jira_lines(cfg),
+        "  Outgoing mail  "
+        + (
+            "SMTP_HOST"
+            if cfg.external_smtp
+            else f"127.0.0.1:{cfg.smtp_port}, saved as .eml under {cfg.data_dir / 'mail'}"
+        ),
         f"  Demo keys      {cfg.data_dir / 'demo-keys.json'}",
     ]
     lines += [f"    {role:<10} {key}" for role, key in keys.items()]
@@ -186,6 +242,9 @@ def start_stack(cfg: DevConfig) -> RunningStack:
         upgrade(database)
         keys = seed(database, cfg.data_dir / "demo-keys.json")
         env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1"}
+        env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{cfg.api_port}")
+        env.update(start_demo_jira(stack, cfg, logs))
+        env.update(start_mail_sink(stack, cfg, logs))
         stack.start("worker", [sys.executable, "worker.py"], env, logs / "worker.log")
         api_args = [
             sys.executable,

@@ -29,7 +29,11 @@ def devstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, di
         "API_PORT": str(api_port),
         "TEMPORAL_PORT": str(free_port()),
         "TEMPORAL_UI_PORT": str(free_port()),
+        "DEMO_JIRA_PORT": str(free_port()),
+        "SMTP_SINK_PORT": str(free_port()),
     }
+    for name in ("JIRA_BASE_URL", "SMTP_HOST"):
+        env.pop(name, None)
     env.pop("TEMPORAL_ADDRESS", None)
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(
@@ -54,6 +58,7 @@ def devstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, di
         assert time.monotonic() < deadline, "make dev did not become ready"
         time.sleep(0.5)
     keys = json.loads((data / "demo-keys.json").read_text())
+    os.environ["E2E_DEMO_JIRA"] = f"http://127.0.0.1:{env['DEMO_JIRA_PORT']}"
     yield base, keys, data
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0
@@ -105,3 +110,46 @@ def test_ticket_life_over_http(devstack: tuple[str, dict[str, str], Path]) -> No
         key = http.post(f"/admin/users/{user['id']}/keys", json={}, headers=admin).json()["key"]
         r = http.get(url, headers={"Authorization": f"Bearer {key}"})
         assert r.status_code == 404
+
+
+def test_demo_jira_card_moves_drive_an_escalation(devstack: tuple[str, dict[str, str], Path]) -> None:
+    base, keys, _ = devstack
+    jira = os.environ["E2E_DEMO_JIRA"]
+    customer = {"Authorization": f"Bearer {keys['customer']}"}
+    agent = {"Authorization": f"Bearer {keys['agent']}"}
+    engineer = {"Authorization": f"Bearer {keys['engineer']}"}
+    with httpx.Client(base_url=f"{base}/v1", timeout=15) as http:
+        ticket = http.post(
+            "/tickets", json={"subject": "Invoices doubled", "description": "x"}, headers=customer
+        ).json()
+        esc = http.post(
+            f"/tickets/{ticket['id']}/escalations", json={"summary": "Importer duplicates"}, headers=agent
+        ).json()
+        assert (
+            http.post(f"/escalations/{esc['id']}/cards", json={"create": True}, headers=engineer).status_code
+            == 202
+        )
+        key = wait_for(lambda: http.get(f"/escalations/{esc['id']}", headers=engineer).json()["cards"])[0][
+            "key"
+        ]
+        for status in ("In Progress", "In Review", "Done"):
+            r = httpx.post(f"{jira}/_test/issues/{key}/move", json={"to": status})
+            assert r.status_code in (200, 201), r.text
+        wait_for(
+            lambda: http.get(f"/escalations/{esc['id']}", headers=engineer).json()["stage"] == "verifying"
+        )
+        r = http.post(f"/escalations/{esc['id']}/verification", json={"fixed": True}, headers=customer)
+        assert r.json()["stage"] == "resolved"
+        wait_for(
+            lambda: http.get(f"/tickets/{ticket['id']}", headers=customer).json()["status"] == "resolved"
+        )
+
+
+def wait_for(probe, seconds: float = 20):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = probe()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "condition never met"
+        time.sleep(0.2)
