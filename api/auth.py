@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from api.problems import Problem, not_found, unavailable
 from domain.ticket import CUSTOMER_ROLES, STAFF_ROLES, Role
 from store.identities import Principal, principal_for_key
+from store.support_access import SUPPORT_TOKEN_PREFIX, principal_for_support_token
 
 bearer = HTTPBearer(auto_error=False, description="An Escalator API key: `Authorization: Bearer esc_…`")
 
@@ -30,6 +31,8 @@ async def authenticate(
     try:
         async with request.app.state.engine.connect() as conn:
             principal = await principal_for_key(conn, credentials.credentials)
+            if principal is None and credentials.credentials.startswith(SUPPORT_TOKEN_PREFIX):
+                principal = await principal_for_support_token(conn, credentials.credentials)
     except (OperationalError, DBAPIError, OSError) as exc:
         raise unavailable("postgres") from exc
     if principal is None:

@@ -27,6 +27,8 @@ class Principal:
     name: str
     email: str
     locale: str = "en"
+    acting_agent_id: str | None = None  # set when an agent acts through the user's support-access grant
+    acting_agent_name: str | None = None
 
 
 def hash_key(key: str) -> str:

@@ -55,6 +55,10 @@ IdempotencyKey = Annotated[
 
 
 def actor_of(principal: Principal) -> Actor:
+    """Who acts; with a support-access token, the user's identity plus the agent acting for them."""
+    if principal.acting_agent_id:
+        name = f"{principal.acting_agent_name or principal.acting_agent_id} on behalf of {principal.name}"
+        return Actor(principal.user_id, role_of(principal), name, on_behalf_of=principal.acting_agent_id)
     return Actor(user_id=principal.user_id, role=role_of(principal), name=principal.name)
 
 
