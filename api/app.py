@@ -15,7 +15,17 @@ from activities.jira_activities import load_jira_settings
 from activities.jira_settings import JiraSettings
 from api.problems import install_problem_handlers, problem_response, unavailable
 from api.request_context import request_context
-from api.routers import admin, attachments, escalations, health, jira_webhooks, me, sla_admin, tickets
+from api.routers import (
+    admin,
+    attachments,
+    escalations,
+    health,
+    jira_webhooks,
+    me,
+    reports,
+    sla_admin,
+    tickets,
+)
 from infra.log import configure_logging
 from infra.settings import Settings, get_settings
 from store.db import create_engine
@@ -67,6 +77,7 @@ def create_app(
         escalations.router,
         attachments.router,
         jira_webhooks.router,
+        reports.router,
         admin.router,
         sla_admin.router,
     )

@@ -29,6 +29,12 @@ class TicketCreate(StrictBody):
         default=None, max_length=36, description="staff and org admins may open a ticket on a user's behalf"
     )
     follow_up_of: int | None = Field(default=None, ge=1, description="a closed ticket this one follows up")
+    attachments: list[str] = Field(
+        default_factory=list, max_length=5, description="ids from POST /v1/attachments"
+    )
+    allow_duplicate: bool = Field(
+        default=False, description="open it even if a similar open ticket of the organisation exists"
+    )
 
 
 class EscalationViewOut(BaseModel):
@@ -70,6 +76,8 @@ class TicketOut(BaseModel):
     version: int
     sla: SlaOut | None = Field(default=None, description="SLA policy and live clocks")
     escalation: EscalationViewOut | None = None
+    satisfaction: dict[str, Any] | None = None
+    merged_into: int | None = None
     allowed_actions: list[str] = Field(description="what the caller may do with the ticket now")
 
 
@@ -83,8 +91,17 @@ class TimelineEvent(BaseModel):
     data: dict[str, Any]
 
 
+class AttachmentRef(BaseModel):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class TicketDetail(TicketOut):
     timeline: list[TimelineEvent]
+    attachments: list[AttachmentRef] = Field(default_factory=list)
 
 
 class TicketPage(BaseModel):
@@ -96,6 +113,18 @@ class ReplyIn(StrictBody):
     body: str = Text
     internal: bool = Field(default=False, description="an internal note, visible to staff only")
     await_customer: bool = Field(default=False, description="agents: set the ticket to pending")
+    attachments: list[str] = Field(
+        default_factory=list, max_length=5, description="ids from POST /v1/attachments"
+    )
+
+
+class FeedbackIn(StrictBody):
+    satisfied: bool
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class MergeIn(StrictBody):
+    into: int = Field(ge=1, description="the ticket that stays open and receives this one's messages")
 
 
 class ResolveIn(StrictBody):

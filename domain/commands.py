@@ -6,7 +6,7 @@ The request id makes a retried HTTP call safe: the workflow remembers the ids it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.ticket import Actor, Tier
 
@@ -77,4 +77,47 @@ class Escalate:
     request_id: str | None = None
 
 
-TicketCommand = Reply | Resolve | Reopen | Close | Assign | Reclassify | Transfer | Escalate
+@dataclass
+class Feedback:
+    """The requester's satisfaction answer after a resolution (seeds: yes/no plus a comment)."""
+
+    actor: Actor
+    satisfied: bool
+    comment: str | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class MergeInto:
+    """Close this ticket as a duplicate of `target_id` (the target keeps its SLA clocks)."""
+
+    actor: Actor
+    target_id: int
+    request_id: str | None = None
+
+
+@dataclass
+class AbsorbMerge:
+    """The target's side of a merge: the duplicate's messages and participants join it."""
+
+    actor: Actor
+    source_id: int
+    requester_id: str
+    cc: list[str] = field(default_factory=list)
+    messages: list[dict[str, str]] = field(default_factory=list)
+    request_id: str | None = None
+
+
+TicketCommand = (
+    Reply
+    | Resolve
+    | Reopen
+    | Close
+    | Assign
+    | Reclassify
+    | Transfer
+    | Escalate
+    | Feedback
+    | MergeInto
+    | AbsorbMerge
+)

@@ -118,6 +118,14 @@ class EscalationView:
 
 
 @dataclass
+class Satisfaction:
+    satisfied: bool
+    comment: str | None
+    at: datetime
+    resolution_at: datetime | None
+
+
+@dataclass
 class TicketState:
     """The live state of one ticket, owned by its workflow."""
 
@@ -147,6 +155,8 @@ class TicketState:
     first_response_at: datetime | None = None
     sla: SlaState | None = None
     escalation: EscalationView | None = None
+    satisfaction: Satisfaction | None = None
+    merged_into: int | None = None
     version: int = 0
 
     @property

@@ -12,9 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from domain.commands import (
+    AbsorbMerge,
     Assign,
     Close,
     Escalate,
+    Feedback,
+    MergeInto,
     Reclassify,
     Reopen,
     Reply,
@@ -31,6 +34,7 @@ from domain.ticket import (
     Actor,
     EscalationView,
     Role,
+    Satisfaction,
     TicketEvent,
     TicketState,
     TicketStatus,
@@ -59,6 +63,9 @@ RULES: dict[str, Rule] = {
     "reclassify": Rule(NOT_CLOSED, STAFF_ROLES),
     "transfer": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
     "escalate": Rule(frozenset({S.OPEN, S.PENDING}), frozenset({Role.AGENT, Role.ADMIN})),
+    "feedback": Rule(frozenset({S.RESOLVED}), frozenset({Role.CUSTOMER})),
+    "merge": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
+    "absorb_merge": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
 }
 
 
@@ -89,6 +96,9 @@ def action_name(command: TicketCommand) -> str:
         Reclassify: "reclassify",
         Transfer: "transfer",
         Escalate: "escalate",
+        Feedback: "feedback",
+        MergeInto: "merge",
+        AbsorbMerge: "absorb_merge",
     }[type(command)]
 
 
@@ -238,6 +248,39 @@ def _decide_escalate(state: TicketState, command: Any) -> list[Change]:
     )
 
 
+def _decide_feedback(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Feedback)
+    if command.actor.user_id != state.requester_id:
+        raise TransitionRejected(
+            "feedback", state.status.value, [], "only the requester answers the satisfaction survey"
+        )
+    if state.satisfaction is not None and state.satisfaction.resolution_at == state.resolved_at:
+        raise TransitionRejected(
+            "feedback", state.status.value, [], "the survey was already answered for this resolution"
+        )
+    if command.comment is not None and len(command.comment) > 4000:
+        raise InvalidCommand("comment", "at most 4000 characters")
+    data = {"satisfied": command.satisfied, "comment": command.comment, "assignee_id": state.assignee_id}
+    return [Change("feedback_given", data)]
+
+
+def _decide_merge(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, MergeInto)
+    if command.target_id == state.id:
+        raise InvalidCommand("into", "a ticket cannot be merged into itself")
+    merged = [Change("merged_into", {"target_id": command.target_id})]
+    return merged + _status_change(state, S.CLOSED, f"duplicate of #{command.target_id}")
+
+
+def _decide_absorb(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, AbsorbMerge)
+    if command.source_id == state.id:
+        raise InvalidCommand("into", "a ticket cannot be merged into itself")
+    participants = [p for p in [command.requester_id, *command.cc] if p != state.requester_id]
+    data = {"source_id": command.source_id, "participants": participants, "messages": command.messages}
+    return [Change("merged_from", data)]
+
+
 def decide_escalation_update(state: TicketState, view: EscalationView) -> list[Change]:
     """News from the escalation workflow: show its progress, and resolve or reopen the ticket at its end."""
     if state.status is S.CLOSED:
@@ -266,6 +309,9 @@ _DECIDERS = {
     "reclassify": _decide_reclassify,
     "transfer": _decide_transfer,
     "escalate": _decide_escalate,
+    "feedback": _decide_feedback,
+    "merge": _decide_merge,
+    "absorb_merge": _decide_absorb,
 }
 
 
@@ -387,7 +433,26 @@ def _evolve_escalation_updated(state: TicketState, event: TicketEvent) -> None:
     state.escalation = EscalationView(**event.data)
 
 
+def _evolve_feedback(state: TicketState, event: TicketEvent) -> None:
+    state.satisfaction = Satisfaction(
+        event.data["satisfied"], event.data.get("comment"), event.at, state.resolved_at
+    )
+
+
+def _evolve_merged_from(state: TicketState, event: TicketEvent) -> None:
+    for participant in event.data.get("participants", []):
+        if participant not in state.cc:
+            state.cc.append(participant)
+
+
+def _evolve_merged_into(state: TicketState, event: TicketEvent) -> None:
+    state.merged_into = int(event.data["target_id"])
+
+
 _EVOLVERS = {
+    "merged_from": _evolve_merged_from,
+    "merged_into": _evolve_merged_into,
+    "feedback_given": _evolve_feedback,
     "escalated": _evolve_escalated,
     "escalation_updated": _evolve_escalation_updated,
     "sla_warning": _evolve_sla_warning,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.tables import ticket_events, tickets
@@ -94,3 +94,39 @@ async def get_timeline(conn: AsyncConnection, ticket_id: int, include_internal: 
 async def next_ticket_id(conn: AsyncConnection) -> int:
     """Ticket numbers come from a Postgres sequence: shown to people, never reused."""
     return int((await conn.execute(text("SELECT nextval('ticket_id_seq')"))).scalar_one())
+
+
+async def similar_open_tickets(
+    conn: AsyncConnection, org_id: str, subject: str, threshold: float = 0.45, limit: int = 5
+) -> list[dict[str, Any]]:
+    """One ticket per subject (seed 001): open tickets of the organisation whose subject is similar."""
+    score = func.similarity(tickets.c.subject, subject)
+    query = (
+        select(tickets.c.id, tickets.c.subject, tickets.c.status, score.label("similarity"))
+        .where(tickets.c.org_id == org_id, tickets.c.status.in_(("open", "pending", "escalated")))
+        .where(score >= threshold)
+        .order_by(score.desc())
+        .limit(limit)
+    )
+    return [
+        {"id": r.id, "subject": r.subject, "status": r.status, "similarity": round(float(r.similarity), 2)}
+        for r in await conn.execute(query)
+    ]
+
+
+async def public_messages(conn: AsyncConnection, ticket_id: int) -> list[dict[str, str]]:
+    """The customer-visible messages of a ticket (for merging a duplicate into another)."""
+    query = (
+        select(ticket_events.c.type, ticket_events.c.data, ticket_events.c.actor_id, ticket_events.c.at)
+        .where(
+            ticket_events.c.ticket_id == ticket_id,
+            ticket_events.c.type.in_(("ticket_created", "reply_added")),
+        )
+        .order_by(ticket_events.c.seq)
+    )
+    messages = []
+    for row in await conn.execute(query):
+        body = row.data.get("description") if row.type == "ticket_created" else row.data.get("body")
+        if body and not row.data.get("internal"):
+            messages.append({"author_id": row.actor_id or "", "body": str(body), "at": row.at.isoformat()})
+    return messages

@@ -22,9 +22,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import NOTIFIED_EVENTS, NotificationActivities, NotificationRequest
     from activities.projection import ProjectionActivities, TicketProjection
     from domain.commands import (
+        AbsorbMerge,
         Assign,
         Close,
         Escalate,
+        Feedback,
+        MergeInto,
         Reclassify,
         Reopen,
         Reply,
@@ -206,6 +209,30 @@ class TicketWorkflow:
 
     @transfer.validator
     def _validate_transfer(self, command: Transfer) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def feedback(self, command: Feedback) -> TicketState:
+        return await self._handle(command)
+
+    @feedback.validator
+    def _validate_feedback(self, command: Feedback) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def merge_into(self, command: MergeInto) -> TicketState:
+        return await self._handle(command)
+
+    @merge_into.validator
+    def _validate_merge_into(self, command: MergeInto) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def absorb_merge(self, command: AbsorbMerge) -> TicketState:
+        return await self._handle(command)
+
+    @absorb_merge.validator
+    def _validate_absorb_merge(self, command: AbsorbMerge) -> None:
         self._validate(command)
 
     @workflow.update

@@ -14,11 +14,15 @@ from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
+from api.attachment_refs import attachment_refs_problem, resolve_attachment_refs
 from api.auth import CurrentUser, ensure_visible, is_staff, role_of
 from api.deps import EngineDep, SettingsDep, TemporalDep
 from api.problems import Problem, not_found, unavailable
 from api.schemas import (
     AssignIn,
+    AttachmentRef,
+    FeedbackIn,
+    MergeIn,
     ReasonIn,
     ReclassifyIn,
     ReplyIn,
@@ -32,15 +36,35 @@ from api.schemas import (
 )
 from api.ticket_updates import send_update
 from api.ticket_views import ticket_out
-from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, Transfer
+from domain.commands import (
+    AbsorbMerge,
+    Assign,
+    Close,
+    Feedback,
+    MergeInto,
+    Reclassify,
+    Reopen,
+    Reply,
+    Resolve,
+    Transfer,
+)
 from domain.lifecycle import LifecycleSettings
 from domain.snapshot import snapshot_json
 from domain.ticket import STAFF_ROLES, Actor, Channel, Kind, NewTicket, Role, TicketState, TicketStatus
 from store import identities
+from store.attachments import AttachmentRefError, bind_to_ticket, list_for_ticket
 from store.idempotency import IdempotencyConflict, claim, request_hash
 from store.identities import Principal
 from store.sla_store import policy_for_ticket
-from store.ticket_queries import TicketFilter, get_ticket_row, get_timeline, list_tickets, next_ticket_id
+from store.ticket_queries import (
+    TicketFilter,
+    get_ticket_row,
+    get_timeline,
+    list_tickets,
+    next_ticket_id,
+    public_messages,
+    similar_open_tickets,
+)
 from workflows import search_attributes as sa
 from workflows.escalation_input import EscalationSettings
 from workflows.ticket import TicketWorkflow
@@ -108,6 +132,7 @@ async def create_ticket(
     """The id is allocated (and bound to the Idempotency-Key) before the workflow starts; starting is
     update-with-start on `ticket-<id>`, so a crash in between can neither lose nor duplicate a ticket."""
     requester_id, org_id = await _requester_for(engine, principal, body)
+    refs = await resolve_attachment_refs(engine, principal, body.attachments)
     async with engine.begin() as conn:
         ticket_id = await next_ticket_id(conn)
         if idempotency_key:
@@ -130,6 +155,8 @@ async def create_ticket(
     structlog.contextvars.bind_contextvars(ticket_id=ticket_id, workflow_id=ticket_workflow_id(ticket_id))
     async with engine.connect() as conn:
         existing = await get_ticket_row(conn, ticket_id)
+        if existing is None and not body.allow_duplicate:
+            await _refuse_duplicates(conn, org_id, body.subject)
         policy = None if existing else await policy_for_ticket(conn, org_id, body.product)
     if existing is None:
         new = NewTicket(
@@ -148,10 +175,37 @@ async def create_ticket(
             cc=body.cc,
             follow_up_of=body.follow_up_of,
             sla_policy=policy,
+            attachments=[r["id"] for r in refs],
         )
         existing = await _start_ticket(client, settings, new)
+        await _bind(engine, [r["id"] for r in refs], ticket_id, principal)
     response.headers["Location"] = f"/v1/tickets/{ticket_id}"
     return ticket_out(existing, principal)
+
+
+async def _refuse_duplicates(conn: Any, org_id: str, subject: str) -> None:
+    """One ticket per subject: answer with the similar open tickets unless the caller insists."""
+    similar = await similar_open_tickets(conn, org_id, subject)
+    if similar:
+        raise Problem(
+            409,
+            f"a similar ticket is already open (#{similar[0]['id']}); "
+            "send allow_duplicate: true to open anyway",
+            type_="/problems/possible-duplicate",
+            similar=similar,
+        )
+
+
+async def _bind(
+    engine: Any, ids: list[str], ticket_id: int, principal: Principal, internal: bool = False
+) -> None:
+    if not ids:
+        return
+    try:
+        async with engine.begin() as conn:
+            await bind_to_ticket(conn, ids, ticket_id, principal.user_id, internal=internal)
+    except AttachmentRefError as exc:
+        raise attachment_refs_problem(exc, ids) from exc
 
 
 async def _start_ticket(client: Any, settings: Any, new: NewTicket) -> dict[str, Any]:
@@ -280,8 +334,13 @@ async def get_one(ticket_id: int, principal: CurrentUser, engine: EngineDep) -> 
     snapshot = await _visible(engine, principal, ticket_id)
     async with engine.connect() as conn:
         events = await get_timeline(conn, ticket_id, include_internal=is_staff(principal))
+        files = await list_for_ticket(conn, ticket_id, include_internal=is_staff(principal))
     out = ticket_out(snapshot, principal)
-    return TicketDetail(**out.model_dump(), timeline=[TimelineEvent.model_validate(e) for e in events])
+    return TicketDetail(
+        **out.model_dump(),
+        timeline=[TimelineEvent.model_validate(e) for e in events],
+        attachments=[AttachmentRef.model_validate(f) for f in files],
+    )
 
 
 async def _act(
@@ -325,14 +384,74 @@ async def reply(
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> TicketOut:
+    refs = await resolve_attachment_refs(
+        request.app.state.engine, principal, body.attachments, ticket_id=ticket_id
+    )
+    ids = [r["id"] for r in refs]
     command = Reply(
         actor=actor_of(principal),
         body=body.body,
         internal=body.internal,
         await_customer=body.await_customer,
+        attachments=ids,
         request_id=request_key(principal, idempotency_key),
     )
-    return await _act(request, principal, ticket_id, TicketWorkflow.reply, command)
+    out = await _act(request, principal, ticket_id, TicketWorkflow.reply, command)
+    await _bind(request.app.state.engine, ids, ticket_id, principal, internal=body.internal)
+    return out
+
+
+@router.post(
+    "/{ticket_id}/feedback", response_model=TicketOut, summary="Satisfaction survey (requester only)"
+)
+async def feedback(
+    ticket_id: int,
+    body: FeedbackIn,
+    principal: CurrentUser,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    command = Feedback(
+        actor_of(principal), body.satisfied, body.comment, request_key(principal, idempotency_key)
+    )
+    return await _act(request, principal, ticket_id, TicketWorkflow.feedback, command)
+
+
+@router.post(
+    "/{ticket_id}/merge", response_model=TicketOut, summary="Merge this duplicate into another ticket"
+)
+async def merge(
+    ticket_id: int,
+    body: MergeIn,
+    principal: CurrentUser,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    """The target receives the duplicate's messages and participants first (its SLA clocks unchanged),
+    then the duplicate closes with a link; a retry with the same Idempotency-Key repeats neither."""
+    engine = request.app.state.engine
+    source = await _visible(engine, principal, ticket_id)
+    target = await _visible(engine, principal, body.into)
+    if target["org_id"] != source["org_id"]:
+        raise Problem(
+            422, "into: tickets of different organisations cannot be merged", errors=[{"field": "into"}]
+        )
+    if target["status"] == TicketStatus.CLOSED.value:
+        raise Problem(409, f"#{body.into} is closed", current_status="closed", allowed_actions=[])
+    key = request_key(principal, idempotency_key) or f"merge:{ticket_id}:{body.into}"
+    async with engine.connect() as conn:
+        messages = await public_messages(conn, ticket_id)
+    absorb = AbsorbMerge(
+        actor_of(principal),
+        ticket_id,
+        source["requester_id"],
+        list(source.get("cc", [])),
+        messages,
+        f"{key}:in",
+    )
+    await _act(request, principal, body.into, TicketWorkflow.absorb_merge, absorb)
+    command = MergeInto(actor_of(principal), body.into, f"{key}:out")
+    return await _act(request, principal, ticket_id, TicketWorkflow.merge_into, command)
 
 
 @router.post("/{ticket_id}/resolve", response_model=TicketOut, summary="Resolve (staff)")

@@ -245,7 +245,10 @@ async def test_rate_limit_retry_after_is_honoured(bed: Bed, site: JiraServer, or
     assert r.status_code == 202
     await eventually(escalation(bed, staff["engineer"], esc["id"]), lambda e: len(e["cards"]) == 1)
     assert asyncio.get_running_loop().time() - started >= 2.0, "the retry waited for Retry-After"
-    assert next(q.fault for q in site.requests if q.method == "POST" and q.path.endswith("/issue")) == "rate_limit"
+    assert (
+        next(q.fault for q in site.requests if q.method == "POST" and q.path.endswith("/issue"))
+        == "rate_limit"
+    )
     assert len(await cards_labelled(bed, esc["id"])) == 1
 
 
