@@ -13,10 +13,12 @@ from activities.jira_activities import JiraActivities
 from activities.jira_settings import JiraSettings
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
+from activities.support_access_projection import SupportAccessActivities
 from workflows.escalation import EscalationWorkflow
+from workflows.support_access import SupportAccessWorkflow
 from workflows.ticket import TicketWorkflow
 
-WORKFLOWS: Sequence[type] = (TicketWorkflow, EscalationWorkflow)
+WORKFLOWS: Sequence[type] = (TicketWorkflow, EscalationWorkflow, SupportAccessWorkflow)
 
 # Pure project modules are passed through so the sandbox does not re-import them for every run.
 PASSTHROUGH = (
@@ -41,6 +43,7 @@ def activities_for(engine: AsyncEngine, jira: JiraSettings | None = None) -> lis
     escalations = EscalationProjectionActivities(engine)
     notifications = NotificationActivities(engine)
     cards = JiraActivities(jira)
+    support_access = SupportAccessActivities(engine)
     return [
         projection.project_ticket,
         escalations.project_escalation,
@@ -48,4 +51,6 @@ def activities_for(engine: AsyncEngine, jira: JiraSettings | None = None) -> lis
         cards.create_card,
         cards.read_cards,
         cards.comment_cards,
+        support_access.project_support_access,
+        support_access.support_access_version,
     ]

@@ -11,6 +11,8 @@ whose audit trail continues where the last one stopped.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
@@ -24,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
         Change,
         GrantEvent,
         GrantRequest,
-        GrantStatus,
         SupportAccessState,
         decide_expiry,
         decide_grant,
@@ -40,6 +41,15 @@ PROJECTION_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=10),
 )
 LOCAL_TIMEOUT = timedelta(seconds=10)
+Decision = Callable[[], list[Change]]
+
+
+@dataclass
+class SupportAccessInput:
+    """Whose grant this is; the first grant itself arrives as the update that starts the run."""
+
+    user_id: str
+    org_id: str
 
 
 def support_access_workflow_id(user_id: str) -> str:
@@ -60,15 +70,15 @@ def refusal(exc: Exception) -> ApplicationError:
 @workflow.defn
 class SupportAccessWorkflow:
     @workflow.init
-    def __init__(self, user_id: str, org_id: str) -> None:
-        self._state = SupportAccessState(user_id=user_id, org_id=org_id)
+    def __init__(self, input: SupportAccessInput) -> None:
+        self._state = SupportAccessState(user_id=input.user_id, org_id=input.org_id)
         self._unprojected: list[GrantEvent] = []
         self._projected_version = 0
         self._ready = False
         self._wake = False
 
     @workflow.run
-    async def run(self, user_id: str, org_id: str) -> SupportAccessState:
+    async def run(self, input: SupportAccessInput) -> SupportAccessState:
         await self._continue_trail()
         while True:
             if self._unprojected:
@@ -77,7 +87,9 @@ class SupportAccessWorkflow:
             if self._state.active:
                 await self._sleep_until_expiry()
                 continue
-            await workflow.wait_condition(workflow.all_handlers_finished)
+            # Ended (or never granted, if the starting update was refused): finish once no handler
+            # is in flight, unless one of them grants again meanwhile.
+            await workflow.wait_condition(lambda: bool(self._unprojected) or workflow.all_handlers_finished())
             if not self._unprojected and not self._state.active:
                 return self._state
 
@@ -179,6 +191,3 @@ class SupportAccessWorkflow:
         changes = decide_expiry(self._state, workflow.now())
         if changes:
             self._record(changes, Actor.system())
-
-
-Decision = "Callable[[], list[Change]]"
