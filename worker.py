@@ -16,6 +16,8 @@ from temporalio.worker import Worker
 
 from activities.jira_activities import load_jira_settings
 from activities.jira_settings import JiraSettings
+from activities.mail_outbox import MailOutbox
+from activities.mailer import MailSettings
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect
@@ -39,6 +41,15 @@ def build_worker(client: Client, settings: Settings, jira: JiraSettings | None =
     )
 
 
+def mail_outbox(settings: Settings) -> MailOutbox | None:
+    """E-mail delivery runs beside the worker when an SMTP server is configured (SMTP_HOST)."""
+    if not os.environ.get("SMTP_HOST"):
+        log.info("SMTP_HOST not set: notifications are recorded but not e-mailed")
+        return None
+    engine = create_engine(settings.database_url, pool_size=2)
+    return MailOutbox(engine, MailSettings(), settings.public_base_url)
+
+
 async def main() -> None:
     settings = get_settings()
     configure_logging(settings)
@@ -49,9 +60,13 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker started", task_queue=settings.temporal_task_queue, address=settings.temporal_address)
+    outbox = mail_outbox(settings)
+    delivering = asyncio.create_task(outbox.run(stop)) if outbox else None
     async with worker:
         await stop.wait()
         log.info("worker draining in-flight work")
+    if delivering is not None:
+        await delivering
     log.info("worker stopped")
 
 

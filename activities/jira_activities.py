@@ -135,4 +135,3 @@ async def read_card(settings: JiraSettings, key: str) -> CardInfo | None:
         except JiraNotFoundError:
             return None
         return card_info(issue, settings)
-

@@ -21,9 +21,11 @@ from api.routers import (
     escalations,
     health,
     jira_webhooks,
+    kb,
     me,
     reports,
     sla_admin,
+    support_access,
     tickets,
 )
 from infra.log import configure_logging
@@ -78,7 +80,10 @@ def create_app(
         attachments.router,
         jira_webhooks.router,
         reports.router,
+        kb.router,
+        support_access.router,
         admin.router,
+        kb.admin_router,
         sla_admin.router,
     )
     for router in routers:

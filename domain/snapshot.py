@@ -12,13 +12,9 @@ from domain.ticket import TicketState
 
 def snapshot_json(state: TicketState) -> dict[str, Any]:
     """Plain JSON types only (enums as their values, instants as ISO 8601)."""
-    data = asdict(state)
-    for key, value in data.items():
-        if hasattr(value, "isoformat"):
-            data[key] = value.isoformat()
-        elif hasattr(value, "value"):
-            data[key] = value.value
-    data["sla"] = sla_json(state.sla) if state.sla is not None else None
+    sla = state.sla
+    data: dict[str, Any] = json_ready(state)
+    data["sla"] = sla_json(sla) if sla is not None else None
     return data
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from infra.binaries import temporal_cli
+from infra.demo_kb import load_demo_kb
 from infra.demo_seed import seed_demo
 from infra.embedded_postgres import EmbeddedPostgres, start_embedded_postgres
 from store.db import create_engine
@@ -301,6 +302,7 @@ def seed(database: str, keys_file: Path) -> dict[str, str]:
 async def _seed(database: str, previous: dict[str, str]) -> dict[str, str]:
     engine = create_engine(database, pool_size=2)
     try:
+        await load_demo_kb(engine)
         return await seed_demo(engine, previous)
     finally:
         await engine.dispose()

@@ -473,22 +473,29 @@ class EscalationWorkflow:
             self._next_reconcile = workflow.now() + timedelta(seconds=self._settings.reconcile_seconds)
             await self._reconcile()
 
-    async def _drain(self) -> None:
-        while self._side_tasks:
-            tasks, self._side_tasks = self._side_tasks, []
-            for task in tasks:
-                await task
-            while self._unprojected:
+    async def _settle(self) -> None:
+        """Finish side tasks, project everything, let handlers finish; no await left afterwards."""
+        while True:
+            if self._side_tasks:
+                tasks, self._side_tasks = self._side_tasks, []
+                for task in tasks:
+                    await task
+                continue
+            if self._unprojected:
                 await self._project()
+                continue
+            if workflow.all_handlers_finished():
+                return
+            await workflow.wait_condition(
+                lambda: workflow.all_handlers_finished() or bool(self._unprojected) or bool(self._side_tasks)
+            )
 
     async def _finish(self) -> EscalationState:
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._drain()
+        await self._settle()
         return self._state
 
     async def _continue_as_new(self) -> None:
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._drain()
+        await self._settle()
         workflow.continue_as_new(
             EscalationInput(
                 settings=self._settings,

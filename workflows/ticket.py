@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import InvalidCommand, TransitionRejected
     from domain.escalation import NewEscalation, Target
     from domain.lifecycle import LifecycleDeadline, next_lifecycle_deadline
+    from domain.notifications import deserves_notification
     from domain.sla import SlaDeadline, SlaPolicy, next_breach_due, next_sla_deadline, retarget
     from domain.ticket import Actor, EscalationView, Role, TicketState, TicketStatus
     from domain.transitions import (
@@ -339,10 +340,13 @@ class TicketWorkflow:
     def _notify(self, events: list[Any]) -> None:
         """Notifications run beside the ticket's flow: a slow mail server never holds a ticket up."""
         self._notifying = [task for task in self._notifying if not task.done()]
+        by_mail = workflow.patched("notify-by-mail")
         for event in events:
-            if event.type not in NOTIFIED_EVENTS:
+            wanted = deserves_notification(event) if by_mail else event.type in NOTIFIED_EVENTS
+            if not wanted:
                 continue
-            request = NotificationRequest(self._state.id, event.seq, event.type, dict(event.data))
+            data = {**event.data, "actor_id": event.actor_id} if by_mail else dict(event.data)
+            request = NotificationRequest(self._state.id, event.seq, event.type, data)
             self._notifying.append(
                 workflow.start_activity_method(
                     NotificationActivities.record_notification,
@@ -434,11 +438,21 @@ class TicketWorkflow:
             self._record(changes, Actor.system())
 
     async def _finish(self) -> TicketState:
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._unprojected:
-            await self._project()
-        await self._drain_notifications()
+        await self._settle()
         return self._state
+
+    async def _settle(self) -> None:
+        """Project everything and let every handler finish; returns with no await left before the end."""
+        while True:
+            if self._unprojected:
+                await self._project()
+                continue
+            await self._drain_notifications()
+            if self._unprojected:
+                continue
+            if workflow.all_handlers_finished():
+                return
+            await workflow.wait_condition(lambda: workflow.all_handlers_finished() or bool(self._unprojected))
 
     async def _drain_notifications(self) -> None:
         for task in self._notifying:
@@ -446,10 +460,7 @@ class TicketWorkflow:
         self._notifying = []
 
     async def _continue_as_new(self) -> None:
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._unprojected:
-            await self._project()
-        await self._drain_notifications()
+        await self._settle()
         workflow.continue_as_new(
             TicketWorkflowInput(
                 lifecycle=self._lifecycle,

@@ -62,7 +62,7 @@ async def test_eta_passed_is_recorded(
     time_env: WorkflowEnvironment, engine: AsyncEngine, skipping_worker: str
 ) -> None:
     monday = await advance_to(time_env, 0, 10, 0)
-    _, escalation = await escalated(time_env, engine, skipping_worker)
+    ticket, escalation = await escalated(time_env, engine, skipping_worker)
     tomorrow: date = (monday + timedelta(days=1)).date()
     state = await escalation.execute_update(
         EscalationWorkflow.set_eta, SetEta(ENGINEER, tomorrow.isoformat())
@@ -72,3 +72,5 @@ async def test_eta_passed_is_recorded(
     assert not (await escalation.query(EscalationWorkflow.state)).eta_passed
     await skip_until(time_env, at(monday, 2, 0, 1))
     assert (await escalation.query(EscalationWorkflow.state)).eta_passed
+    await escalation.terminate("test over")  # leave no running workflow behind on the shared test server
+    await ticket.terminate("test over")

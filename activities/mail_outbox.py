@@ -1,0 +1,132 @@
+"""Delivers the notification outbox by e-mail, beside the workflows.
+
+Workflows only record that a notification is owed (a fast insert keyed by ticket, event and kind);
+this loop composes and sends it, retrying with backoff while the mail server is away, and marks it
+sent. A ticket's own flow never waits for SMTP, and nothing is sent twice: Message-IDs are
+deterministic, so even a crash between sending and marking yields a duplicate receivers drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from activities.mail_composer import compose
+from activities.mail_templates import KbSuggestion
+from activities.mailer import MailRejectedError, MailRetryableError, MailSettings, send
+from infra.log import get_logger
+from store.tables import notifications, users
+
+log = get_logger(__name__)
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+class MailOutbox:
+    def __init__(self, engine: AsyncEngine, settings: MailSettings, public_base_url: str) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._base_url = public_base_url
+
+    async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
+        """Deliver until `stop` is set; one failing row never blocks the others."""
+        while not stop.is_set():
+            try:
+                await self.deliver_due()
+            except Exception as exc:  # the database may be down: try again next round
+                log.warning("mail outbox round failed", error=str(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    async def deliver_due(self, limit: int = 50) -> int:
+        """Send what is owed and due now; returns how many notifications were delivered."""
+        now = datetime.now(UTC)
+        async with self._engine.connect() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        select(notifications)
+                        .where(notifications.c.sent_at.is_(None), notifications.c.failed_at.is_(None))
+                        .where(
+                            or_(
+                                notifications.c.next_attempt_at.is_(None),
+                                notifications.c.next_attempt_at <= now,
+                            )
+                        )
+                        .order_by(notifications.c.created_at)
+                        .limit(limit)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        delivered = 0
+        for row in rows:
+            delivered += await self._deliver(dict(row))
+        return delivered
+
+    async def _deliver(self, row: dict[str, Any]) -> int:
+        key = (row["ticket_id"], row["seq"], row["kind"])
+        async with self._engine.connect() as conn:
+            data = await _with_names(conn, row["data"])
+            mails = await compose(
+                conn, self._settings, self._base_url, *key, data, await _suggestions(conn, row["kind"], data)
+            )
+        try:
+            for mail in mails:
+                await send(mail, self._settings)
+        except MailRetryableError as exc:
+            await self._postpone(key, row["attempts"] + 1, str(exc))
+            return 0
+        except MailRejectedError as exc:
+            await self._mark(key, failed_at=datetime.now(UTC), last_error=str(exc)[:500])
+            log.warning(
+                "notification refused by the mail server", ticket_id=key[0], kind=key[2], error=str(exc)
+            )
+            return 0
+        await self._mark(key, sent_at=datetime.now(UTC), attempts=row["attempts"] + 1)
+        return 1
+
+    async def _postpone(self, key: tuple[int, int, str], attempts: int, error: str) -> None:
+        delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 10)))
+        await self._mark(
+            key, attempts=attempts, next_attempt_at=datetime.now(UTC) + delay, last_error=error[:500]
+        )
+
+    async def _mark(self, key: tuple[int, int, str], **values: Any) -> None:
+        ticket_id, seq, kind = key
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(notifications)
+                .where(
+                    notifications.c.ticket_id == ticket_id,
+                    notifications.c.seq == seq,
+                    notifications.c.kind == kind,
+                )
+                .values(**values)
+            )
+
+
+async def _with_names(conn: AsyncConnection, data: dict[str, Any]) -> dict[str, Any]:
+    actor = data.get("actor_id")
+    if not actor:
+        return data
+    name = (await conn.execute(select(users.c.name).where(users.c.id == actor))).scalar()
+    return {**data, "agent_name": name} if name else data
+
+
+async def _suggestions(conn: AsyncConnection, kind: str, data: dict[str, Any]) -> list[KbSuggestion]:
+    """Up to three knowledge-base articles for a new ticket's acknowledgement (none without a KB)."""
+    subject = str(data.get("subject", ""))
+    if kind != "ticket_created" or len(subject) < 2:
+        return []
+    try:
+        from store.kb import suggest
+    except ImportError:
+        return []
+    found = await suggest(conn, subject[:200], None, None, 3)
+    return [KbSuggestion(title=a["title"], url=a["url"]) for a in found]
