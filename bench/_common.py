@@ -71,6 +71,7 @@ def escalator_stack() -> Iterator[tuple[str, dict[str, str], str]]:
             headless=True,
             jira_port=free_port(),
             smtp_port=free_port(),
+            inbound_port=free_port(),
             external_jira=False,
             external_smtp=False,
         )

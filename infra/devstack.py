@@ -44,6 +44,7 @@ class DevConfig:
     headless: bool = os.environ.get("TEMPORAL_HEADLESS", "") == "1"
     jira_port: int = int(os.environ.get("DEMO_JIRA_PORT", "8089"))
     smtp_port: int = int(os.environ.get("SMTP_SINK_PORT", "1025"))
+    inbound_port: int = int(os.environ.get("SMTP_INBOUND_PORT", "2525"))
     external_jira: bool = bool(os.environ.get("JIRA_BASE_URL"))
     external_smtp: bool = bool(os.environ.get("SMTP_HOST"))
 
@@ -209,6 +210,7 @@ def banner(cfg: DevConfig, keys: dict[str, str], temporal: str, database: str) -
         + ("" if cfg.temporal_address or cfg.headless else f"   (UI http://localhost:{cfg.ui_port})"),
         f"  Postgres       {database.split('?')[0]}",
         f"  Logs           {cfg.data_dir / 'logs'}",
+        f"  Inbound mail   SMTP 127.0.0.1:{cfg.inbound_port} (a known sender opens a ticket; [#id] replies)",
         *jira_lines(cfg),
         "  Outgoing mail  "
         + (
@@ -258,7 +260,12 @@ def start_stack(cfg: DevConfig) -> RunningStack:
             str(cfg.api_port),
         ]
         stack.start("api", api_args, env, logs / "api.log")
+        inbound_env = {**env, "SMTP_INBOUND_PORT": str(cfg.inbound_port)}
+        inbound = stack.start(
+            "inbound-mail", [sys.executable, "-m", "api.inbound_mail"], inbound_env, logs / "inbound-mail.log"
+        )
         wait_ready(f"http://127.0.0.1:{cfg.api_port}/readyz", 60, stack)
+        wait_for_port("127.0.0.1", cfg.inbound_port, 30, inbound)
     except BaseException:
         stack.stop()
         raise

@@ -31,6 +31,7 @@ def devstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, di
         "TEMPORAL_UI_PORT": str(free_port()),
         "DEMO_JIRA_PORT": str(free_port()),
         "SMTP_SINK_PORT": str(free_port()),
+        "SMTP_INBOUND_PORT": str(free_port()),
     }
     for name in ("JIRA_BASE_URL", "SMTP_HOST"):
         env.pop(name, None)
