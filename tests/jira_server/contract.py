@@ -24,7 +24,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SPEC_PATH = Path(
     os.environ.get("JIRA_OPENAPI_SPEC")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "anchors" / "jira-openapi-subset.json"
+    or Path(__file__).resolve().parents[2] / "contracts" / "jira-openapi-subset.json"
 )
 
 

@@ -30,9 +30,12 @@ SCHEMA_ENV = "COMPOSE_SPEC_SCHEMA"
 
 def compose_schema_path() -> Path | None:
     """The Compose Specification's JSON schema beside the repository, else where $COMPOSE_SPEC_SCHEMA says."""
-    beside = Path(__file__).parents[3] / "shared/anchors/compose-spec.json"
-    if beside.is_file():
-        return beside
+    for candidate in (
+        Path(__file__).parents[2] / "contracts/compose-spec.json",
+        Path(__file__).parents[3] / "shared/anchors/compose-spec.json",
+    ):
+        if candidate.is_file():
+            return candidate
     configured = os.environ.get(SCHEMA_ENV)
     return Path(configured) if configured and Path(configured).is_file() else None
 
