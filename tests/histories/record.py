@@ -14,14 +14,18 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, Transfer
-from domain.ticket import Tier
+from domain.commands import Assign, Close, Escalate, Feedback, Reclassify, Reopen, Reply, Resolve, Transfer
+from domain.escalation_commands import MoveStage, SetEta, Verify
+from domain.sla import default_policy
+from domain.ticket import Actor, Role, Tier
 from infra.binaries import temporal_cli
 from infra.embedded_postgres import start_embedded_postgres
 from infra.settings import Settings
 from store.db import create_engine
 from store.migrate import upgrade
 from tests.support.tickets import AGENT, customer, start_ticket
+from workflows.escalation import EscalationWorkflow
+from workflows.escalation_input import escalation_workflow_id
 from workflows.search_attributes import ALL_KEYS
 from workflows.ticket import TicketWorkflow
 
@@ -48,9 +52,71 @@ async def ticket_full_life(client: Client, engine: object, queue: str) -> Workfl
     return handle
 
 
-SCENARIOS: dict[str, Callable[[Client, object, str], Awaitable[WorkflowHandle]]] = {
-    "ticket_full_life": ticket_full_life,
+async def ticket_escalated_and_verified(client: Client, engine: object, queue: str) -> list[WorkflowHandle]:
+    """A ticket with an SLA policy escalated to engineering, verified by the customer, resolved, closed."""
+    handle, new = await start_ticket(client, engine, queue, severity=2, sla_policy=default_policy())  # type: ignore[arg-type]
+    requester = customer(new.requester_id)
+    await handle.execute_update(TicketWorkflow.opened)
+    await handle.execute_update(TicketWorkflow.reply, Reply(actor=AGENT, body="Looking into it"))
+    escalation_id = f"CP-H{uuid.uuid4().hex[:6]}"
+    await handle.execute_update(
+        TicketWorkflow.escalate, Escalate(AGENT, escalation_id, "engineering", "Importer bug")
+    )
+    escalation = client.get_workflow_handle_for(EscalationWorkflow.run, escalation_workflow_id(escalation_id))
+    await escalation.execute_update(EscalationWorkflow.opened)
+    engineer = Actor("eng-1", Role.ENGINEER, "Enzo")
+    await escalation.execute_update(
+        EscalationWorkflow.move_stage, MoveStage(engineer, "engineering", "on it")
+    )
+    await escalation.execute_update(EscalationWorkflow.set_eta, SetEta(engineer, "2099-01-31"))
+    await escalation.execute_update(
+        EscalationWorkflow.move_stage, MoveStage(engineer, "verifying", "deployed")
+    )
+    await escalation.execute_update(EscalationWorkflow.verify, Verify(requester, False, "still broken"))
+    await escalation.execute_update(
+        EscalationWorkflow.move_stage, MoveStage(engineer, "verifying", "fixed again")
+    )
+    await escalation.execute_update(EscalationWorkflow.verify, Verify(requester, True, None))
+    await escalation.result()
+    for _ in range(100):
+        if (await handle.query(TicketWorkflow.state)).status.value == "resolved":
+            break
+        await asyncio.sleep(0.1)
+    await handle.execute_update(TicketWorkflow.feedback, Feedback(requester, True, "thanks"))
+    await handle.execute_update(TicketWorkflow.close, Close(actor=requester))
+    await handle.result()
+    return [handle, escalation]
+
+
+async def support_access_granted_and_revoked(
+    client: Client, engine: object, queue: str
+) -> list[WorkflowHandle]:
+    from domain.support_access import GrantRequest
+    from workflows.support_access import SupportAccessInput, SupportAccessWorkflow, support_access_workflow_id
+
+    user = Actor(f"user-{uuid.uuid4().hex[:6]}", Role.CUSTOMER, "Carla")
+    handle = await client.start_workflow(
+        SupportAccessWorkflow.run,
+        SupportAccessInput(user_id=user.user_id, org_id=f"org-{uuid.uuid4().hex[:6]}"),
+        id=support_access_workflow_id(user.user_id),
+        task_queue=queue,
+    )
+    await handle.execute_update(SupportAccessWorkflow.grant, GrantRequest(hours=24, actor=user))
+    await handle.execute_update(SupportAccessWorkflow.grant, GrantRequest(hours=48, actor=user))
+    await handle.execute_update(SupportAccessWorkflow.revoke, user)
+    await handle.result()
+    return [handle]
+
+
+SCENARIOS: dict[str, Callable[[Client, object, str], Awaitable[list[WorkflowHandle]]]] = {
+    "ticket_full_life": lambda c, e, q: _one(ticket_full_life(c, e, q)),
+    "ticket_escalated_and_verified": ticket_escalated_and_verified,
+    "support_access_granted_and_revoked": support_access_granted_and_revoked,
 }
+
+
+async def _one(handle: Awaitable[WorkflowHandle]) -> list[WorkflowHandle]:
+    return [await handle]
 
 
 async def record(only: set[str] | None = None) -> None:
@@ -69,10 +135,12 @@ async def record(only: set[str] | None = None) -> None:
                 for name, scenario in SCENARIOS.items():
                     if only and name not in only:
                         continue
-                    handle = await scenario(env.client, engine, settings.temporal_task_queue)
-                    history = await handle.fetch_history()
-                    (HERE / f"{name}.json").write_text(history.to_json())
-                    print(f"recorded {name}: {len(history.events)} events")
+                    handles = await scenario(env.client, engine, settings.temporal_task_queue)
+                    for handle in handles:
+                        history = await handle.fetch_history()
+                        kind = handle.id.split("-")[0]
+                        (HERE / f"{name}.{kind}.json").write_text(history.to_json())
+                        print(f"recorded {name} ({kind}): {len(history.events)} events")
         finally:
             await env.shutdown()
             await engine.dispose()
