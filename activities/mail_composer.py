@@ -107,6 +107,19 @@ async def compose(
     elif event == "pending_reminder":
         due = datetime.fromisoformat(data["auto_resolve_at"])
         each(customers, lambda r: t.pending_reminder(r.locale, ticket_id, subject, due), "c")
+    elif event in ("conference_reminder", "conference_accepted") and ticket.get("conference"):
+        call = ticket["conference"]
+        starts = datetime.fromisoformat(call["scheduled_at"])
+        call_mail = (
+            t.conference_call_reminder if event == "conference_reminder" else t.conference_call_confirmation
+        )
+        each(
+            customers,
+            lambda r: call_mail(
+                r.locale, ticket_id, subject, starts, int(call["minutes"]), call["link"] or "-"
+            ),
+            "m",
+        )
     elif event == "stage_changed":
         escalation_id = kind.split(":")[0]
         if data.get("to") == "verifying":

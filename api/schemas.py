@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from api.sla_schemas import SlaOut
 from api.strict_body import StrictBody
 from domain.ticket import Channel, Environment, Kind, Role, TicketStatus, Tier
 
 Text = Field(min_length=1, max_length=64_000)
+
+
+class TranscriptLine(StrictBody):
+    author: Literal["customer", "agent"]
+    body: str = Field(min_length=1, max_length=8000)
+    at: datetime | None = None
+
+
+class ConferenceIn(StrictBody):
+    scheduled_at: datetime = Field(description="when the call starts (timezone-aware)")
+    minutes: int = Field(default=30, ge=5, le=480)
+    link: str = Field(default="", max_length=500)
+    code: str | None = Field(default=None, max_length=100)
+
+
+class ResourceIn(StrictBody):
+    title: str = Field(min_length=1, max_length=200)
+    url: str = Field(min_length=8, max_length=1000, pattern=r"^https?://")
 
 
 class TicketCreate(StrictBody):
@@ -35,6 +53,20 @@ class TicketCreate(StrictBody):
     allow_duplicate: bool = Field(
         default=False, description="open it even if a similar open ticket of the organisation exists"
     )
+    transcript: list[TranscriptLine] = Field(
+        default_factory=list, max_length=500, description="chat tickets: the conversation so far"
+    )
+    conference: ConferenceIn | None = Field(default=None, description="conference-call tickets: the meeting")
+
+    @model_validator(mode="after")
+    def _channel_details(self) -> TicketCreate:
+        if self.transcript and self.channel is not Channel.CHAT:
+            raise ValueError("transcript: only chat tickets carry a transcript")
+        if (self.conference is not None) != (self.channel is Channel.CONFERENCE):
+            raise ValueError("conference: required for conference tickets, and only for them")
+        if self.conference is not None and self.conference.scheduled_at.tzinfo is None:
+            raise ValueError("conference.scheduled_at: give a timezone")
+        return self
 
 
 class EscalationViewOut(BaseModel):
@@ -78,6 +110,11 @@ class TicketOut(BaseModel):
     escalation: EscalationViewOut | None = None
     satisfaction: dict[str, Any] | None = None
     merged_into: int | None = None
+    chat_pending: bool = Field(
+        default=False, description="a live chat whose SLA starts when an agent converts it"
+    )
+    conference: dict[str, Any] | None = None
+    resources: list[dict[str, str]] = Field(default_factory=list, description="articles and links shared")
     allowed_actions: list[str] = Field(description="what the caller may do with the ticket now")
 
 
@@ -116,6 +153,14 @@ class ReplyIn(StrictBody):
     attachments: list[str] = Field(
         default_factory=list, max_length=5, description="ids from POST /v1/attachments"
     )
+    resources: list[ResourceIn] = Field(
+        default_factory=list, max_length=10, description="agents: knowledge-base articles and links to share"
+    )
+
+
+class AcceptConferenceIn(StrictBody):
+    link: str | None = Field(default=None, max_length=500)
+    code: str | None = Field(default=None, max_length=100)
 
 
 class FeedbackIn(StrictBody):

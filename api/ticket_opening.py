@@ -17,7 +17,7 @@ from api.problems import Problem, unavailable
 from api.schemas import TicketCreate
 from domain.lifecycle import LifecycleSettings
 from domain.snapshot import snapshot_json
-from domain.ticket import STAFF_ROLES, Actor, NewTicket, Role, TicketState, TicketStatus
+from domain.ticket import STAFF_ROLES, Actor, Conference, NewTicket, Role, TicketState, TicketStatus
 from store import identities
 from store.attachments import AttachmentRefError, bind_to_ticket
 from store.idempotency import IdempotencyConflict, claim, request_hash
@@ -90,6 +90,17 @@ async def open_ticket(
             follow_up_of=body.follow_up_of,
             sla_policy=policy,
             attachments=[r["id"] for r in refs],
+            transcript=[line.model_dump(mode="json", exclude_none=True) for line in body.transcript],
+            conference=(
+                Conference(
+                    scheduled_at=body.conference.scheduled_at,
+                    minutes=body.conference.minutes,
+                    link=body.conference.link,
+                    code=body.conference.code,
+                )
+                if body.conference
+                else None
+            ),
         )
         existing = await _start_ticket(client, settings, new)
         await bind_attachments(engine, [r["id"] for r in refs], ticket_id, principal)

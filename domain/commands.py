@@ -18,6 +18,25 @@ class Reply:
     internal: bool = False
     await_customer: bool = False
     attachments: list[str] | None = None
+    resources: list[dict[str, str]] | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class ConvertChat:
+    """Make a chat a regular ticket: from now on its SLA clocks run."""
+
+    actor: Actor
+    request_id: str | None = None
+
+
+@dataclass
+class AcceptConference:
+    """Support confirms the scheduled conference call (and may set the meeting link and code)."""
+
+    actor: Actor
+    link: str | None = None
+    code: str | None = None
     request_id: str | None = None
 
 
@@ -120,4 +139,6 @@ TicketCommand = (
     | Feedback
     | MergeInto
     | AbsorbMerge
+    | ConvertChat
+    | AcceptConference
 )

@@ -18,6 +18,7 @@ DAY = 86_400
 class LifecycleSettings:
     auto_resolve_after_seconds: int = 10 * DAY
     auto_close_after_seconds: int = 4 * DAY
+    conference_reminder_before_seconds: int = 3600
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,15 @@ def next_lifecycle_deadline(state: TicketState, settings: LifecycleSettings) -> 
             "auto_close", state.resolved_at + timedelta(seconds=period), f"auto-close after {_human(period)}"
         )
     return None
+
+
+def next_conference_reminder(state: TicketState, settings: LifecycleSettings) -> LifecycleDeadline | None:
+    """A conference-call ticket mails its participants shortly before the call (a durable timer)."""
+    conference = state.conference
+    if conference is None or conference.reminded or state.status is TicketStatus.CLOSED:
+        return None
+    due = conference.scheduled_at - timedelta(seconds=settings.conference_reminder_before_seconds)
+    return LifecycleDeadline("conference_reminder", due, "conference-call reminder")
 
 
 def _human(seconds: int) -> str:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from domain.ticket import TicketEvent
 
-ALWAYS = frozenset({"ticket_created", "sla_warning", "sla_breached", "pending_reminder"})
+ALWAYS = frozenset(
+    {
+        "ticket_created",
+        "sla_warning",
+        "sla_breached",
+        "pending_reminder",
+        "conference_reminder",
+        "conference_accepted",
+    }
+)
 
 
 def deserves_notification(event: TicketEvent) -> bool:

@@ -140,14 +140,22 @@ class SlaState:
 
 
 def start_sla(
-    policy: SlaPolicy, at: datetime, severity: int, product: str | None, module: str | None, kind: str | None
+    policy: SlaPolicy,
+    at: datetime,
+    severity: int,
+    product: str | None,
+    module: str | None,
+    kind: str | None,
+    held: bool = False,
 ) -> SlaState:
+    """Clocks start at creation, or stay held (a live chat) until the ticket is made a regular one."""
     first, resolution = policy.targets_for(severity, product, module, kind)
+    since = None if held else at
     return SlaState(
         policy=policy,
         clocks=[
-            SlaClock(FIRST_RESPONSE, first, running_since=at),
-            SlaClock(RESOLUTION, resolution, running_since=at),
+            SlaClock(FIRST_RESPONSE, first, running_since=since),
+            SlaClock(RESOLUTION, resolution, running_since=since),
         ],
     )
 

@@ -84,6 +84,18 @@ class Actor:
 
 
 @dataclass
+class Conference:
+    """A conference-call ticket's meeting (seed 002): scheduled time, status, link and code."""
+
+    scheduled_at: datetime
+    minutes: int = 30
+    link: str = ""
+    code: str | None = None
+    status: str = "pending"  # pending | accepted
+    reminded: bool = False
+
+
+@dataclass
 class NewTicket:
     """What a requester supplies when opening a ticket (validated by the API before it gets here)."""
 
@@ -103,6 +115,8 @@ class NewTicket:
     follow_up_of: int | None = None
     attachments: list[str] = field(default_factory=list)
     sla_policy: SlaPolicy | None = None
+    transcript: list[dict[str, str]] = field(default_factory=list)
+    conference: Conference | None = None
 
 
 @dataclass
@@ -157,6 +171,9 @@ class TicketState:
     escalation: EscalationView | None = None
     satisfaction: Satisfaction | None = None
     merged_into: int | None = None
+    chat_pending: bool = False
+    conference: Conference | None = None
+    resources: list[dict[str, str]] = field(default_factory=list)
     version: int = 0
 
     @property
@@ -188,10 +205,20 @@ class TicketState:
             created_at=at,
             updated_at=at,
             sla=(
-                start_sla(new.sla_policy, at, new.severity, new.product, new.module, new.kind.value)
+                start_sla(
+                    new.sla_policy,
+                    at,
+                    new.severity,
+                    new.product,
+                    new.module,
+                    new.kind.value,
+                    held=new.channel is Channel.CHAT,
+                )
                 if new.sla_policy is not None
                 else None
             ),
+            chat_pending=new.channel is Channel.CHAT,
+            conference=new.conference,
         )
 
 

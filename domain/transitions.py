@@ -13,8 +13,10 @@ from typing import Any
 
 from domain.commands import (
     AbsorbMerge,
+    AcceptConference,
     Assign,
     Close,
+    ConvertChat,
     Escalate,
     Feedback,
     MergeInto,
@@ -66,6 +68,8 @@ RULES: dict[str, Rule] = {
     "feedback": Rule(frozenset({S.RESOLVED}), frozenset({Role.CUSTOMER})),
     "merge": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
     "absorb_merge": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
+    "convert_chat": Rule(frozenset({S.OPEN, S.PENDING}), frozenset({Role.AGENT, Role.ADMIN})),
+    "accept_conference": Rule(NOT_CLOSED - {S.RESOLVED}, STAFF_ROLES),
 }
 
 
@@ -99,6 +103,8 @@ def action_name(command: TicketCommand) -> str:
         Feedback: "feedback",
         MergeInto: "merge",
         AbsorbMerge: "absorb_merge",
+        ConvertChat: "convert_chat",
+        AcceptConference: "accept_conference",
     }[type(command)]
 
 
@@ -175,12 +181,15 @@ def _decide_customer_reply(state: TicketState, command: Any) -> list[Change]:
 
 
 def _reply_data(command: Reply, author: str) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "body": command.body,
         "internal": command.internal,
         "author": author,
         "attachments": list(command.attachments or []),
     }
+    if command.resources:
+        data["resources"] = [dict(r) for r in command.resources]
+    return data
 
 
 def _decide_resolve(state: TicketState, command: Any) -> list[Change]:
@@ -281,6 +290,30 @@ def _decide_absorb(state: TicketState, command: Any) -> list[Change]:
     return [Change("merged_from", data)]
 
 
+def _decide_convert_chat(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, ConvertChat)
+    if not state.chat_pending:
+        raise InvalidCommand("channel", "only a live chat can be turned into a regular ticket")
+    return [Change("chat_converted", {})]
+
+
+def _decide_accept_conference(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, AcceptConference)
+    if state.conference is None:
+        raise InvalidCommand("conference", "this ticket has no conference call")
+    if state.conference.status == "accepted" and command.link in (None, state.conference.link):
+        raise InvalidCommand("conference", "the call is already accepted")
+    data = {"link": command.link or state.conference.link, "code": command.code or state.conference.code}
+    return [Change("conference_accepted", data)]
+
+
+def decide_conference_reminder(state: TicketState) -> list[Change]:
+    conference = state.conference
+    if conference is None or conference.reminded or state.status is S.CLOSED:
+        return []
+    return [Change("conference_reminder", {"scheduled_at": conference.scheduled_at.isoformat()})]
+
+
 def decide_escalation_update(state: TicketState, view: EscalationView) -> list[Change]:
     """News from the escalation workflow: show its progress, and resolve or reopen the ticket at its end."""
     if state.status is S.CLOSED:
@@ -312,6 +345,8 @@ _DECIDERS = {
     "feedback": _decide_feedback,
     "merge": _decide_merge,
     "absorb_merge": _decide_absorb,
+    "convert_chat": _decide_convert_chat,
+    "accept_conference": _decide_accept_conference,
 }
 
 
@@ -364,13 +399,23 @@ def evolve(state: TicketState, event: TicketEvent) -> None:
     handler = _EVOLVERS.get(event.type)
     if handler is not None:
         handler(state, event)
-    if state.sla is not None:
+    if state.sla is not None and not state.chat_pending:
         sync_clocks(state.sla, state.status.value, state.first_response_at, event.at, state.verifying)
 
 
 def _evolve_reply(state: TicketState, event: TicketEvent) -> None:
-    if event.data.get("author") == "agent" and state.first_response_at is None:
+    public = not event.data.get("internal")
+    if (
+        event.data.get("author") == "agent"
+        and public
+        and state.first_response_at is None
+        and not state.chat_pending
+    ):
         state.first_response_at = event.at
+    if public:
+        for resource in event.data.get("resources", []):
+            if resource not in state.resources:
+                state.resources.append(dict(resource))
 
 
 def _evolve_status(state: TicketState, event: TicketEvent) -> None:
@@ -449,7 +494,29 @@ def _evolve_merged_into(state: TicketState, event: TicketEvent) -> None:
     state.merged_into = int(event.data["target_id"])
 
 
+def _evolve_chat_converted(state: TicketState, event: TicketEvent) -> None:
+    state.chat_pending = False
+    if state.sla is not None:
+        for clock in state.sla.clocks:
+            clock.running_since = event.at
+
+
+def _evolve_conference_accepted(state: TicketState, event: TicketEvent) -> None:
+    if state.conference is not None:
+        state.conference.status = "accepted"
+        state.conference.link = event.data.get("link") or state.conference.link
+        state.conference.code = event.data.get("code")
+
+
+def _evolve_conference_reminder(state: TicketState, event: TicketEvent) -> None:
+    if state.conference is not None:
+        state.conference.reminded = True
+
+
 _EVOLVERS = {
+    "chat_converted": _evolve_chat_converted,
+    "conference_accepted": _evolve_conference_accepted,
+    "conference_reminder": _evolve_conference_reminder,
     "merged_from": _evolve_merged_from,
     "merged_into": _evolve_merged_into,
     "feedback_given": _evolve_feedback,

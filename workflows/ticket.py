@@ -23,8 +23,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities, TicketProjection
     from domain.commands import (
         AbsorbMerge,
+        AcceptConference,
         Assign,
         Close,
+        ConvertChat,
         Escalate,
         Feedback,
         MergeInto,
@@ -37,13 +39,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import InvalidCommand, TransitionRejected
     from domain.escalation import NewEscalation, Target
-    from domain.lifecycle import LifecycleDeadline, next_lifecycle_deadline
+    from domain.lifecycle import LifecycleDeadline, next_conference_reminder, next_lifecycle_deadline
     from domain.notifications import deserves_notification
     from domain.sla import SlaDeadline, SlaPolicy, next_breach_due, next_sla_deadline, retarget
     from domain.ticket import Actor, EscalationView, Role, TicketState, TicketStatus
     from domain.transitions import (
         Change,
         decide,
+        decide_conference_reminder,
         decide_escalation_update,
         decide_lifecycle,
         decide_sla,
@@ -102,6 +105,8 @@ class TicketWorkflow:
             created: dict[str, object] = {"subject": input.new.subject, "description": input.new.description}
             if input.new.attachments:
                 created["attachments"] = list(input.new.attachments)
+            if input.new.transcript:
+                created["transcript"] = [dict(m) for m in input.new.transcript]
             self._record([Change("ticket_created", created)], requester)
 
     @workflow.run
@@ -234,6 +239,22 @@ class TicketWorkflow:
 
     @absorb_merge.validator
     def _validate_absorb_merge(self, command: AbsorbMerge) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def convert_chat(self, command: ConvertChat) -> TicketState:
+        return await self._handle(command)
+
+    @convert_chat.validator
+    def _validate_convert_chat(self, command: ConvertChat) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def accept_conference(self, command: AcceptConference) -> TicketState:
+        return await self._handle(command)
+
+    @accept_conference.validator
+    def _validate_accept_conference(self, command: AcceptConference) -> None:
         self._validate(command)
 
     @workflow.update
@@ -403,9 +424,12 @@ class TicketWorkflow:
 
     def _next_deadline(self) -> Deadline | None:
         candidates: list[Deadline] = []
-        lifecycle = next_lifecycle_deadline(self._state, self._lifecycle)
-        if lifecycle is not None:
-            candidates.append(lifecycle)
+        for lifecycle in (
+            next_lifecycle_deadline(self._state, self._lifecycle),
+            next_conference_reminder(self._state, self._lifecycle),
+        ):
+            if lifecycle is not None:
+                candidates.append(lifecycle)
         if self._state.sla is not None:
             sla = next_sla_deadline(self._state.sla)
             if sla is not None:
@@ -432,6 +456,8 @@ class TicketWorkflow:
     def _fire(self, deadline: Deadline) -> None:
         if isinstance(deadline, SlaDeadline):
             changes = decide_sla(self._state, deadline)
+        elif deadline.action == "conference_reminder":
+            changes = decide_conference_reminder(self._state)
         else:
             changes = decide_lifecycle(self._state, deadline.action)
         if changes:

@@ -15,6 +15,7 @@ from api.auth import CurrentUser, ensure_visible, is_staff, role_of
 from api.deps import EngineDep, SettingsDep, TemporalDep
 from api.problems import Problem, not_found
 from api.schemas import (
+    AcceptConferenceIn,
     AssignIn,
     AttachmentRef,
     FeedbackIn,
@@ -35,8 +36,10 @@ from api.ticket_updates import send_update
 from api.ticket_views import ticket_out
 from domain.commands import (
     AbsorbMerge,
+    AcceptConference,
     Assign,
     Close,
+    ConvertChat,
     Feedback,
     MergeInto,
     Reclassify,
@@ -222,17 +225,47 @@ async def reply(
         request.app.state.engine, principal, body.attachments, ticket_id=ticket_id
     )
     ids = [r["id"] for r in refs]
+    if body.resources and not is_staff(principal):
+        raise Problem(422, "resources: only staff share articles and links", errors=[{"field": "resources"}])
     command = Reply(
         actor=actor_of(principal),
         body=body.body,
         internal=body.internal,
         await_customer=body.await_customer,
         attachments=ids,
+        resources=[r.model_dump() for r in body.resources],
         request_id=request_key(principal, idempotency_key),
     )
     out = await _act(request, principal, ticket_id, TicketWorkflow.reply, command)
     await bind_attachments(request.app.state.engine, ids, ticket_id, principal, internal=body.internal)
     return out
+
+
+@router.post(
+    "/{ticket_id}/convert", response_model=TicketOut, summary="Turn a chat into a regular ticket (agents)"
+)
+async def convert_chat(
+    ticket_id: int, principal: CurrentUser, request: Request, idempotency_key: IdempotencyKey = None
+) -> TicketOut:
+    """The SLA clocks of a chat start when an agent makes it a regular ticket."""
+    command = ConvertChat(actor_of(principal), request_key(principal, idempotency_key))
+    return await _act(request, principal, ticket_id, TicketWorkflow.convert_chat, command)
+
+
+@router.post(
+    "/{ticket_id}/conference/accept", response_model=TicketOut, summary="Confirm the conference call (staff)"
+)
+async def accept_conference(
+    ticket_id: int,
+    principal: CurrentUser,
+    request: Request,
+    body: AcceptConferenceIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    """The participants get the confirmation by e-mail; a reminder goes out before the call."""
+    link, code = (body.link, body.code) if body else (None, None)
+    command = AcceptConference(actor_of(principal), link, code, request_key(principal, idempotency_key))
+    return await _act(request, principal, ticket_id, TicketWorkflow.accept_conference, command)
 
 
 @router.post(

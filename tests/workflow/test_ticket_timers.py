@@ -51,3 +51,22 @@ async def test_customer_reply_restarts_the_pending_clock(
     assert (await handle.query(TicketWorkflow.state)).status is TicketStatus.PENDING
     await time_env.sleep(timedelta(days=4, minutes=1))
     assert (await handle.query(TicketWorkflow.state)).status is TicketStatus.RESOLVED
+
+
+async def test_conference_reminder_fires_before_the_call(
+    time_env: WorkflowEnvironment, engine: AsyncEngine, skipping_worker: str
+) -> None:
+    from domain.ticket import Channel, Conference
+
+    now = await time_env.get_current_time()
+    call = Conference(scheduled_at=now + timedelta(hours=3), minutes=30, link="https://meet.example/x")
+    handle, _ = await start_ticket(
+        time_env.client, engine, skipping_worker, publish_search_attributes=False,
+        channel=Channel.CONFERENCE, conference=call,
+    )  # fmt: skip
+    await handle.execute_update(TicketWorkflow.opened)
+    await time_env.sleep(timedelta(hours=1, minutes=58))
+    assert not (await handle.query(TicketWorkflow.state)).conference.reminded
+    await time_env.sleep(timedelta(minutes=3))
+    assert (await handle.query(TicketWorkflow.state)).conference.reminded
+    await handle.terminate("test over")
