@@ -19,6 +19,7 @@ class LifecycleSettings:
     auto_resolve_after_seconds: int = 10 * DAY
     auto_close_after_seconds: int = 4 * DAY
     conference_reminder_before_seconds: int = 3600
+    pending_reminder_before_seconds: int = 3 * DAY
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,15 @@ def next_lifecycle_deadline(state: TicketState, settings: LifecycleSettings) -> 
             "auto_close", state.resolved_at + timedelta(seconds=period), f"auto-close after {_human(period)}"
         )
     return None
+
+
+def next_pending_reminder(state: TicketState, settings: LifecycleSettings) -> LifecycleDeadline | None:
+    """Remind the customer that support waits on them, some days before the ticket resolves itself."""
+    if state.status is not TicketStatus.PENDING or state.pending_since is None or state.pending_reminded:
+        return None
+    lead = min(settings.pending_reminder_before_seconds, settings.auto_resolve_after_seconds // 2)
+    due = state.pending_since + timedelta(seconds=settings.auto_resolve_after_seconds - lead)
+    return LifecycleDeadline("pending_reminder", due, "remind the customer we are waiting")
 
 
 def next_conference_reminder(state: TicketState, settings: LifecycleSettings) -> LifecycleDeadline | None:

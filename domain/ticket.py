@@ -172,6 +172,7 @@ class TicketState:
     satisfaction: Satisfaction | None = None
     merged_into: int | None = None
     chat_pending: bool = False
+    pending_reminded: bool = False
     conference: Conference | None = None
     resources: list[dict[str, str]] = field(default_factory=list)
     version: int = 0

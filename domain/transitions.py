@@ -307,6 +307,12 @@ def _decide_accept_conference(state: TicketState, command: Any) -> list[Change]:
     return [Change("conference_accepted", data)]
 
 
+def decide_pending_reminder(state: TicketState, auto_resolve_at: datetime) -> list[Change]:
+    if state.status is not S.PENDING or state.pending_reminded:
+        return []
+    return [Change("pending_reminder", {"auto_resolve_at": auto_resolve_at.isoformat()})]
+
+
 def decide_conference_reminder(state: TicketState) -> list[Change]:
     conference = state.conference
     if conference is None or conference.reminded or state.status is S.CLOSED:
@@ -421,6 +427,7 @@ def _evolve_reply(state: TicketState, event: TicketEvent) -> None:
 def _evolve_status(state: TicketState, event: TicketEvent) -> None:
     to = TicketStatus(event.data["to"])
     state.status = to
+    state.pending_reminded = False
     state.pending_since = event.at if to is S.PENDING else None
     if to is S.RESOLVED:
         state.resolved_at = event.at
@@ -513,7 +520,12 @@ def _evolve_conference_reminder(state: TicketState, event: TicketEvent) -> None:
         state.conference.reminded = True
 
 
+def _evolve_pending_reminder(state: TicketState, event: TicketEvent) -> None:
+    state.pending_reminded = True
+
+
 _EVOLVERS = {
+    "pending_reminder": _evolve_pending_reminder,
     "chat_converted": _evolve_chat_converted,
     "conference_accepted": _evolve_conference_accepted,
     "conference_reminder": _evolve_conference_reminder,

@@ -39,7 +39,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import InvalidCommand, TransitionRejected
     from domain.escalation import NewEscalation, Target
-    from domain.lifecycle import LifecycleDeadline, next_conference_reminder, next_lifecycle_deadline
+    from domain.lifecycle import (
+        LifecycleDeadline,
+        next_conference_reminder,
+        next_lifecycle_deadline,
+        next_pending_reminder,
+    )
     from domain.notifications import deserves_notification
     from domain.sla import SlaDeadline, SlaPolicy, next_breach_due, next_sla_deadline, retarget
     from domain.ticket import Actor, EscalationView, Role, TicketState, TicketStatus
@@ -49,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         decide_conference_reminder,
         decide_escalation_update,
         decide_lifecycle,
+        decide_pending_reminder,
         decide_sla,
         evolve,
         number,
@@ -424,9 +430,11 @@ class TicketWorkflow:
 
     def _next_deadline(self) -> Deadline | None:
         candidates: list[Deadline] = []
+        reminders = workflow.patched("pending-reminder")
         for lifecycle in (
             next_lifecycle_deadline(self._state, self._lifecycle),
             next_conference_reminder(self._state, self._lifecycle),
+            next_pending_reminder(self._state, self._lifecycle) if reminders else None,
         ):
             if lifecycle is not None:
                 candidates.append(lifecycle)
@@ -458,6 +466,9 @@ class TicketWorkflow:
             changes = decide_sla(self._state, deadline)
         elif deadline.action == "conference_reminder":
             changes = decide_conference_reminder(self._state)
+        elif deadline.action == "pending_reminder":
+            auto_resolve = next_lifecycle_deadline(self._state, self._lifecycle)
+            changes = decide_pending_reminder(self._state, auto_resolve.due) if auto_resolve else []
         else:
             changes = decide_lifecycle(self._state, deadline.action)
         if changes:

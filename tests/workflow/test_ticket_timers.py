@@ -21,7 +21,11 @@ async def test_pending_auto_resolves_after_10_days_then_closes_after_4(
     await handle.execute_update(
         TicketWorkflow.reply, Reply(actor=AGENT, body="Please confirm", await_customer=True)
     )
-    await time_env.sleep(timedelta(days=9, hours=23))
+    await time_env.sleep(timedelta(days=6, hours=23))
+    assert not (await handle.query(TicketWorkflow.state)).pending_reminded
+    await time_env.sleep(timedelta(hours=2))
+    assert (await handle.query(TicketWorkflow.state)).pending_reminded, "reminded 3 days before auto-resolve"
+    await time_env.sleep(timedelta(days=2, hours=22))
     assert (await handle.query(TicketWorkflow.state)).status is TicketStatus.PENDING
     await time_env.sleep(timedelta(hours=2))
     state = await handle.query(TicketWorkflow.state)
