@@ -20,7 +20,7 @@ from activities.mail_outbox import MailOutbox
 from activities.mailer import MailSettings
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings, get_settings
-from infra.temporal_client import connect
+from infra.worker_telemetry import connect_with_telemetry
 from store.db import create_engine
 from workflows.registry import WORKFLOWS, activities_for, sandbox_runner
 
@@ -53,7 +53,7 @@ def mail_outbox(settings: Settings) -> MailOutbox | None:
 async def main() -> None:
     settings = get_settings()
     configure_logging(settings)
-    client = await connect(settings)
+    client = await connect_with_telemetry(settings)  # metrics endpoints, tracing; see worker_telemetry
     worker = build_worker(client, settings, load_jira_settings())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ from temporalio import activity
 
 from domain.escalation import EscalationState
 from domain.snapshot import json_ready
+from infra.metrics import count_escalation_events
 from store.tables import escalation_cards, escalation_events, escalations
 
 
@@ -42,6 +43,7 @@ class EscalationProjectionActivities:
 
     @activity.defn(name="project_escalation")
     async def project_escalation(self, projection: EscalationProjection) -> int:
+        """Upsert snapshot, timeline and cards; counts stage entries only for events inserted now."""
         state = projection.state
         row = {
             "id": state.id,
@@ -61,12 +63,16 @@ class EscalationProjectionActivities:
             set_={k: upsert.excluded[k] for k in row if k != "id"},
             where=escalations.c.version < upsert.excluded.version,
         )
+        inserted: list[tuple[str, dict[str, Any]]] = []
         async with self._engine.begin() as conn:
             await conn.execute(upsert)
             if projection.events:
                 rows = [{"escalation_id": state.id, **json_event(e)} for e in projection.events]
-                await conn.execute(insert(escalation_events).values(rows).on_conflict_do_nothing())
+                new = insert(escalation_events).values(rows).on_conflict_do_nothing()
+                result = await conn.execute(new.returning(escalation_events.c.type, escalation_events.c.data))
+                inserted = [(row.type, row.data) for row in result]
             await self._sync_cards(conn, state)
+        count_escalation_events(inserted)
         return state.version
 
     async def _sync_cards(self, conn: Any, state: EscalationState) -> None:

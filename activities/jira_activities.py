@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from activities.jira_client import JiraClient, JiraIssue, JiraRejectedError, JiraRetryableError
 from activities.jira_settings import JiraSettings
 from domain.card_progress import progress_for
+from infra.metrics import count_jira_call
 
 JIRA_REJECTED = "JiraRejected"
 JIRA_NOT_CONFIGURED = "JiraNotConfigured"
@@ -64,6 +65,24 @@ def card_info(issue: JiraIssue, settings: JiraSettings) -> CardInfo:
     return CardInfo(issue.key, issue.url, status, progress.value, issue.updated)
 
 
+def _outcome(exc: BaseException | None) -> str:
+    """How a call ended, for `escalator_jira_calls_total`: anything but a refusal is retried."""
+    if exc is None:
+        return "ok"
+    return "rejected" if isinstance(exc, JiraRejectedError) else "retryable"
+
+
+@asynccontextmanager
+async def _counted(operation: str) -> AsyncIterator[None]:
+    """Count one JIRA call per attempt, by the outcome the retry policy will see."""
+    try:
+        yield
+    except Exception as exc:
+        count_jira_call(operation, _outcome(exc))
+        raise
+    count_jira_call(operation, _outcome(None))
+
+
 def _temporal_error(exc: Exception) -> ApplicationError:
     if isinstance(exc, JiraRetryableError):
         delay = timedelta(seconds=exc.retry_after) if exc.retry_after else None
@@ -79,21 +98,22 @@ class JiraActivities:
         self._settings = settings
 
     @asynccontextmanager
-    async def _client(self) -> AsyncIterator[tuple[JiraClient, JiraSettings]]:
+    async def _client(self, operation: str) -> AsyncIterator[tuple[JiraClient, JiraSettings]]:
         if self._settings is None:
             raise ApplicationError(
                 "no JIRA is configured (JIRA_BASE_URL)", type=JIRA_NOT_CONFIGURED, non_retryable=True
             )
         async with JiraClient.from_settings(self._settings) as client:
             try:
-                yield client, self._settings
+                async with _counted(operation):
+                    yield client, self._settings
             except (JiraRetryableError, JiraRejectedError) as exc:
                 raise _temporal_error(exc) from exc
 
     @activity.defn(name="jira_create_card")
     async def create_card(self, request: CreateCardRequest) -> CardInfo:
         """Idempotent: a retry after a timeout finds the card the first attempt made."""
-        async with self._client() as (client, settings):
+        async with self._client("create_card") as (client, settings):
             issue = await client.create_issue(
                 request.project or settings.project,
                 request.issue_type or settings.issue_type,
@@ -110,7 +130,7 @@ class JiraActivities:
         """Current status of the given cards (reconcile after lost webhooks)."""
         if not keys:
             return []
-        async with self._client() as (client, settings):
+        async with self._client("read_cards") as (client, settings):
             jql = "key in (" + ", ".join(keys) + ")"
             issues = await client.search_jql(
                 jql, ["status", "summary", "updated", "labels", "project", "issuetype"]
@@ -119,7 +139,7 @@ class JiraActivities:
 
     @activity.defn(name="jira_comment_cards")
     async def comment_cards(self, request: CommentRequest) -> int:
-        async with self._client() as (client, _):
+        async with self._client("comment_cards") as (client, _):
             for key in request.keys:
                 await client.add_comment(key, request.text)
             return len(request.keys)
@@ -129,7 +149,7 @@ async def read_card(settings: JiraSettings, key: str) -> CardInfo | None:
     """For the API: does this card exist, and where does it stand? (None when Jira says 404.)"""
     from activities.jira_client import JiraNotFoundError
 
-    async with JiraClient.from_settings(settings) as client:
+    async with JiraClient.from_settings(settings) as client, _counted("read_card"):
         try:
             issue = await client.get_issue(key)
         except JiraNotFoundError:

@@ -17,6 +17,7 @@ from temporalio import activity
 from domain.sla import next_breach_due
 from domain.snapshot import snapshot_json
 from domain.ticket import TicketEvent, TicketState
+from infra.metrics import count_ticket_events
 from store.tables import ticket_events, tickets
 
 
@@ -75,7 +76,11 @@ class ProjectionActivities:
 
     @activity.defn(name="project_ticket")
     async def project_ticket(self, projection: TicketProjection) -> int:
-        """Write the snapshot and the new events in one transaction; returns the projected version."""
+        """Write the snapshot and the new events in one transaction; returns the projected version.
+
+        Only the events this call actually inserted are counted, after the commit: a retry or a
+        replay re-sends events already written, and those must not count twice.
+        """
         row = ticket_row(projection.state)
         upsert = insert(tickets).values(row)
         upsert = upsert.on_conflict_do_update(
@@ -83,9 +88,13 @@ class ProjectionActivities:
             set_={k: upsert.excluded[k] for k in row if k != "id"},
             where=tickets.c.version < upsert.excluded.version,
         )
+        inserted: list[tuple[str, dict[str, Any]]] = []
         async with self._engine.begin() as conn:
             await conn.execute(upsert)
             if projection.events:
                 rows = [event_row(projection.state.id, e) for e in projection.events]
-                await conn.execute(insert(ticket_events).values(rows).on_conflict_do_nothing())
+                new = insert(ticket_events).values(rows).on_conflict_do_nothing()
+                result = await conn.execute(new.returning(ticket_events.c.type, ticket_events.c.data))
+                inserted = [(row.type, row.data) for row in result]
+        count_ticket_events(inserted)
         return projection.state.version

@@ -13,8 +13,10 @@ from temporalio.client import Client
 
 from activities.jira_activities import load_jira_settings
 from activities.jira_settings import JiraSettings
+from api.metrics_endpoint import install_metrics
 from api.problems import install_problem_handlers, problem_response, unavailable
 from api.request_context import request_context
+from api.request_spans import install_request_spans
 from api.routers import (
     admin,
     attachments,
@@ -66,6 +68,8 @@ def create_app(
     app.state.jira = load_jira_settings() if jira is _FROM_ENVIRONMENT else jira
     install_problem_handlers(app)
     app.middleware("http")(request_context)
+    install_metrics(app)
+    install_request_spans(app)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from infra.settings import Settings
+from infra.tracing import tracing_interceptors
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -25,11 +27,17 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     return settings.temporal_tls or bool(settings.temporal_api_key)
 
 
-async def connect(settings: Settings) -> Client:
-    """Connect with the project's settings (namespace, TLS, API key)."""
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """Connect with the project's settings (namespace, TLS, API key).
+
+    Carries the tracing interceptor when tracing is configured (a worker built on this client inherits
+    it); `runtime` lets the worker export the SDK's own metrics.
+    """
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         api_key=settings.temporal_api_key,
         tls=tls_config(settings),
+        interceptors=tracing_interceptors(),
+        runtime=runtime,
     )
