@@ -16,7 +16,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.escalation_projection import (
@@ -58,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.ticket import Actor
     from workflows import search_attributes as sa
     from workflows.escalation_input import EscalationInput
+    from workflows.refusals import refusal
     from workflows.ticket_input import ticket_workflow_id
 
 PROJECTION_RETRY = RetryPolicy(
@@ -78,17 +79,6 @@ class Due:
     action: str
     due: datetime
     summary: str
-
-
-def _refusal(exc: Exception) -> ApplicationError:
-    if isinstance(exc, TransitionRejected):
-        details = {"action": exc.action, "status": exc.status, "allowed": exc.allowed}
-        return ApplicationError(exc.reason, details, type="TransitionRejected", non_retryable=True)
-    if isinstance(exc, InvalidCommand):
-        return ApplicationError(
-            str(exc), {"field": exc.field, "reason": exc.reason}, type="InvalidCommand", non_retryable=True
-        )
-    raise exc
 
 
 @workflow.defn
@@ -233,7 +223,7 @@ class EscalationWorkflow:
         try:
             self._decide(command)
         except (TransitionRejected, InvalidCommand) as exc:
-            raise _refusal(exc) from None
+            raise refusal(exc) from None
 
     async def _handle(self, command: EscalationCommand) -> EscalationState:
         if command.request_id is not None and command.request_id in self._seen:
@@ -242,7 +232,7 @@ class EscalationWorkflow:
             try:
                 changes = self._decide(command)
             except (TransitionRejected, InvalidCommand) as exc:
-                raise _refusal(exc) from None
+                raise refusal(exc) from None
             target = self._record(changes, command.actor)
             if command.request_id is not None:
                 self._seen[command.request_id] = target

@@ -28,6 +28,7 @@ PASSTHROUGH = (
     "workflows.search_attributes",
     "workflows.ticket_input",
     "workflows.escalation_input",
+    "workflows.refusals",
 )
 
 

@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.support_access_projection import SupportAccessActivities, SupportAccessProjection
@@ -34,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         number,
     )
     from domain.ticket import Actor
+    from workflows.refusals import refusal
 
 PROJECTION_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
@@ -54,17 +54,6 @@ class SupportAccessInput:
 
 def support_access_workflow_id(user_id: str) -> str:
     return f"support-access-{user_id}"
-
-
-def refusal(exc: Exception) -> ApplicationError:
-    """Domain refusals become update failures the API maps to 404 / 422."""
-    if isinstance(exc, TransitionRejected):
-        details = {"action": exc.action, "status": exc.status, "allowed": exc.allowed}
-        return ApplicationError(exc.reason, details, type="TransitionRejected", non_retryable=True)
-    if isinstance(exc, InvalidCommand):
-        details = {"field": exc.field, "reason": exc.reason}
-        return ApplicationError(str(exc), details, type="InvalidCommand", non_retryable=True)
-    raise exc
 
 
 @workflow.defn

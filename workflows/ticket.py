@@ -16,7 +16,6 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NOTIFIED_EVENTS, NotificationActivities, NotificationRequest
@@ -61,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search_attributes as sa
     from workflows.escalation_input import EscalationInput, EscalationSettings, escalation_workflow_id
+    from workflows.refusals import refusal
     from workflows.ticket_input import TicketWorkflowInput
 
 PROJECTION_RETRY = RetryPolicy(
@@ -75,17 +75,6 @@ NOTIFY_RETRY = RetryPolicy(
 )
 MAX_REMEMBERED_REQUESTS = 500
 Deadline = LifecycleDeadline | SlaDeadline
-
-
-def refusal(exc: Exception) -> ApplicationError:
-    """Domain refusals become update failures the API can map to 409 / 422."""
-    if isinstance(exc, TransitionRejected):
-        details = {"action": exc.action, "status": exc.status, "allowed": exc.allowed}
-        return ApplicationError(exc.reason, details, type="TransitionRejected", non_retryable=True)
-    if isinstance(exc, InvalidCommand):
-        details = {"field": exc.field, "reason": exc.reason}
-        return ApplicationError(str(exc), details, type="InvalidCommand", non_retryable=True)
-    raise exc
 
 
 @workflow.defn
