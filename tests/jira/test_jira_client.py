@@ -231,11 +231,14 @@ async def test_create_after_lost_response_while_search_lags(client, jira):
 
 
 async def test_create_after_timeout_when_jira_finishes_late(jira):
-    jira.inject("delay", delay=0.4, method="POST", path=CREATE)
-    async with basic_client(jira, timeout=0.15) as impatient:
+    jira.inject("delay", delay=1.5, method="POST", path=CREATE)
+    async with basic_client(jira, timeout=0.3) as impatient:
         with pytest.raises(JiraRetryableError):
             await _create(impatient)
-    await asyncio.sleep(0.4)
+    for _ in range(100):  # wait (generously, CI machines are shared) until Jira has finished the late create
+        if jira.issues():
+            break
+        await asyncio.sleep(0.05)
     async with basic_client(jira) as patient:
         issue = await _create(patient)
     assert issue.key == "ESC-1" and len(jira.issues()) == 1
