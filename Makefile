@@ -39,3 +39,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .data
+
+# Fault scenarios (tests/faults, RELIABILITY.md): each starts its own stack, breaks a piece, checks nothing is lost.
+.PHONY: faults
+faults: $(STAMP)
+	RUN_FAULTS=1 $(BIN)/python -m pytest tests/faults -p no:cacheprovider -v
