@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Header
-from temporalio.client import WithStartWorkflowOperation
+from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -204,6 +204,6 @@ async def _start_ticket(client: Any, settings: Any, new: NewTicket) -> dict[str,
                 id="opened",
                 result_type=TicketState,
             )
-    except (TimeoutError, RPCError) as exc:
+    except (TimeoutError, RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
         raise unavailable("temporal", retry_after=2) from exc
     return snapshot_json(state)
