@@ -13,8 +13,10 @@ from temporalio.client import Client
 
 from activities.jira_activities import load_jira_settings
 from activities.jira_settings import JiraSettings
+from api.body_limits import install_body_limits
 from api.metrics_endpoint import install_metrics
 from api.problems import install_problem_handlers, problem_response, unavailable
+from api.rate_limit import install_rate_limit
 from api.request_context import request_context
 from api.request_spans import install_request_spans
 from api.routers import (
@@ -67,6 +69,8 @@ def create_app(
     app.state.temporal = temporal
     app.state.jira = load_jira_settings() if jira is _FROM_ENVIRONMENT else jira
     install_problem_handlers(app)
+    install_body_limits(app)
+    install_rate_limit(app)
     app.middleware("http")(request_context)
     install_metrics(app)
     install_request_spans(app)

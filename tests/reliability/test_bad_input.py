@@ -1,0 +1,281 @@
+"""Hostile and broken input: every answer is a 4xx problem+json, never a 5xx, and nothing changes.
+
+Why explicit cases beside the schemathesis run: fuzzing stays within what the schema can describe,
+while these are the classic attacks on a JSON API that a schema cannot (bodies too big to buffer,
+nesting deep enough to exhaust the parser's stack, bytes that are not UTF-8, replayed webhooks).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.jira_settings import JiraSettings
+from api.app import create_app
+from api.body_limits import DEFAULT_MAX_BYTES
+from domain.webhook_signature import sign
+from infra.settings import Settings
+from store.tables import escalation_events, webhook_deliveries
+from tests.reliability.world import escalate, open_ticket
+from tests.support.identities import Member, Org, make_org, make_staff
+
+WEBHOOK_SECRET = "bad-input-webhook-secret"
+MB = 1024 * 1024
+
+
+@dataclass
+class Bed:
+    http: httpx.AsyncClient
+    engine: AsyncEngine
+    customer: Member
+    agent: Member
+    ticket_id: int
+    escalation_id: str
+
+
+@pytest_asyncio.fixture(scope="module")
+async def app(settings: Settings, engine: AsyncEngine, client: Client) -> FastAPI:
+    jira = JiraSettings(
+        base_url="http://127.0.0.1:9", pat=SecretStr("unused"), webhook_secret=SecretStr(WEBHOOK_SECRET)
+    )
+    return create_app(settings, engine=engine, temporal=client, jira=jira)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def bed(app: FastAPI, engine: AsyncEngine, worker: Worker) -> AsyncIterator[Bed]:
+    org: Org = await make_org(engine)
+    staff: Org = await make_staff(engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=30) as http:
+        ticket_id = await open_ticket(http, org["customer"], f"Bad input {uuid.uuid4().hex[:8]}", [])
+        escalation_id = await escalate(http, staff["agent"], ticket_id, "bad-input")
+        yield Bed(http, engine, org["customer"], staff["agent"], ticket_id, escalation_id)
+
+
+def assert_problem(response: httpx.Response, *statuses: int) -> dict:
+    assert response.status_code in statuses, response.text[:300]
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body: dict = response.json()
+    assert body["status"] == response.status_code
+    return body
+
+
+# Bodies too large to buffer
+
+
+async def test_an_oversized_json_body_is_refused_before_it_is_read(bed: Bed) -> None:
+    body = json.dumps({"subject": "x" * (2 * MB), "description": "big"}).encode()
+    response = await bed.http.post(
+        "/v1/tickets", content=body, headers={**bed.customer.headers, "Content-Type": "application/json"}
+    )
+    problem = assert_problem(response, 413)
+    assert problem["max_bytes"] == DEFAULT_MAX_BYTES
+
+
+async def test_an_oversized_chunked_body_is_cut_off_at_the_limit(bed: Bed) -> None:
+    """No Content-Length to go by: the API must stop reading at the first chunk past the limit."""
+    chunk = b"[" + b"1," * 32_767 + b"1]"  # 64 KiB of valid JSON text, sent 32 times (2 MiB)
+    sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal sent
+        for _ in range(32):
+            sent += len(chunk)
+            yield chunk
+
+    headers = {**bed.customer.headers, "Content-Type": "application/json"}
+    response = await bed.http.post("/v1/tickets", content=chunks(), headers=headers)
+    assert "content-length" not in response.request.headers
+    assert_problem(response, 413)
+    assert sent <= DEFAULT_MAX_BYTES + len(chunk), f"read {sent} bytes of a body over the limit"
+
+
+async def test_attachments_keep_their_own_lower_limit(bed: Bed) -> None:
+    files = {"file": ("big.txt", b"a" * (700 * 1024), "text/plain")}
+    response = await bed.http.post("/v1/attachments", files=files, headers=bed.customer.headers)
+    problem = assert_problem(response, 413)
+    assert problem["errors"][0]["field"] == "file"
+
+
+# Bodies that are not what they claim to be
+
+
+async def test_deeply_nested_json_is_a_client_error(bed: Bed) -> None:
+    body = b'{"subject":' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    response = await bed.http.post(
+        "/v1/tickets", content=body, headers={**bed.customer.headers, "Content-Type": "application/json"}
+    )
+    assert_problem(response, 400, 422)
+
+
+async def test_invalid_utf8_is_a_bad_request(bed: Bed) -> None:
+    body = b'{"subject": "caf\xe9 \xff\xfe", "description": "x"}'
+    response = await bed.http.post(
+        "/v1/tickets", content=body, headers={**bed.customer.headers, "Content-Type": "application/json"}
+    )
+    assert_problem(response, 400)
+
+
+@pytest.mark.parametrize("body", [b"{", b'{"subject": }', b"\x00\x01", b"null", b"[1, 2]", b'"text"'])
+async def test_malformed_or_misshapen_json_is_a_client_error(bed: Bed, body: bytes) -> None:
+    response = await bed.http.post(
+        "/v1/tickets", content=body, headers={**bed.customer.headers, "Content-Type": "application/json"}
+    )
+    assert_problem(response, 400, 422)
+
+
+async def test_unknown_fields_are_refused(bed: Bed) -> None:
+    body = {"subject": "Export stops", "description": "x", "is_admin": True}
+    problem = assert_problem(await bed.http.post("/v1/tickets", json=body, headers=bed.customer.headers), 422)
+    assert any(error["field"] == "is_admin" for error in problem["errors"])
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
+async def test_a_wrong_content_type_is_refused(bed: Bed, content_type: str) -> None:
+    body = json.dumps({"subject": "Export stops", "description": "x"})
+    headers = {**bed.customer.headers, "Content-Type": content_type}
+    assert_problem(await bed.http.post("/v1/tickets", content=body, headers=headers), 415, 422)
+
+
+# Query strings
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "x" * 10_000},
+        {"limit": "-1"},
+        {"limit": "0"},
+        {"limit": str(10**30)},
+        {"limit": "ten"},
+        {"severity": "9"},
+        {"created_from": "yesterday"},
+    ],
+)
+async def test_out_of_range_queries_are_unprocessable(bed: Bed, params: dict[str, str]) -> None:
+    assert_problem(await bed.http.get("/v1/tickets", params=params, headers=bed.customer.headers), 422)
+
+
+@pytest.mark.parametrize("cursor", ["junk!", "x" * 41, "LTE", "%00", "🙂"])
+async def test_a_cursor_the_api_did_not_issue_is_refused(bed: Bed, cursor: str) -> None:
+    response = await bed.http.get("/v1/tickets", params={"cursor": cursor}, headers=bed.customer.headers)
+    assert_problem(response, 400, 422)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/tickets", {"q": "a\x00b"}),
+        ("/v1/tickets", {"product": "\x00"}),
+        ("/v1/kb/suggestions", {"q": "ab\x00c"}),
+        ("/v1/escalations", {"card": "ESC-\x00"}),
+        ("/v1/attachments/a%00b", {}),
+        ("/v1/escalations/CP-%00", {}),
+    ],
+)
+async def test_nul_characters_are_refused_not_blamed_on_the_database(
+    bed: Bed, path: str, params: dict[str, str]
+) -> None:
+    """Postgres cannot store U+0000; that is the request's fault (422), not an outage (503)."""
+    assert_problem(await bed.http.get(path, params=params, headers=bed.customer.headers), 422)
+
+
+async def test_a_null_where_the_database_needs_a_value_is_not_an_outage(
+    bed: Bed, engine: AsyncEngine
+) -> None:
+    """Found by schemathesis: `{"name": null}` reached a NOT NULL column and answered 503 "retry"."""
+    admin = (await make_staff(engine))["admin"]
+    org = (await bed.http.get("/v1/me", headers=bed.customer.headers)).json()["organisation"]
+    response = await bed.http.patch(f"/v1/admin/orgs/{org['id']}", json={"name": None}, headers=admin.headers)
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("ticket_id", ["0", "-1", str(2**63), "1e3", "abc"])
+async def test_impossible_ids_are_client_errors(bed: Bed, ticket_id: str) -> None:
+    response = await bed.http.get(f"/v1/tickets/{ticket_id}", headers=bed.customer.headers)
+    assert_problem(response, 404, 422)
+
+
+# Webhooks that must change nothing
+
+
+async def _deliveries(engine: AsyncEngine, identifiers: list[str]) -> list[str]:
+    async with engine.connect() as conn:
+        query = select(webhook_deliveries.c.identifier).where(
+            webhook_deliveries.c.identifier.in_(identifiers)
+        )
+        return sorted((await conn.execute(query)).scalars())
+
+
+async def _escalation_state(bed: Bed) -> tuple[int, dict]:
+    async with bed.engine.connect() as conn:
+        query = select(escalation_events.c.seq).where(escalation_events.c.escalation_id == bed.escalation_id)
+        events = len((await conn.execute(query)).all())
+    read = await bed.http.get(f"/v1/escalations/{bed.escalation_id}", headers=bed.agent.headers)
+    return events, read.json()
+
+
+def _status_change(key: str) -> bytes:
+    payload = {
+        "webhookEvent": "jira:issue_updated",
+        "issue": {"key": key, "fields": {"status": {"name": "Done", "statusCategory": {"key": "done"}}}},
+        "changelog": {"items": [{"field": "status", "toString": "Done"}]},
+    }
+    return json.dumps(payload).encode()
+
+
+async def _webhook(bed: Bed, body: bytes, signature: str | None, identifier: str) -> httpx.Response:
+    headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": identifier}
+    if signature is not None:
+        headers["X-Hub-Signature"] = signature
+    return await bed.http.post("/v1/webhooks/jira", content=body, headers=headers)
+
+
+async def test_webhooks_with_bad_signatures_or_bodies_change_nothing(bed: Bed) -> None:
+    before = await _escalation_state(bed)
+    good = _status_change("ESC-1")
+    refused = {
+        "unsigned": (good, None, 401),
+        "wrong secret": (good, sign("not-the-secret", good), 401),
+        "other algorithm": (good, "sha1=" + "0" * 40, 401),
+        "garbage signature": (good, "sha256=" + "zz" * 32, 401),
+        "signature of another body": (good, sign(WEBHOOK_SECRET, b"{}"), 401),
+        "not json": (b"not json", sign(WEBHOOK_SECRET, b"not json"), 400),
+        "json array": (b"[1]", sign(WEBHOOK_SECRET, b"[1]"), 400),
+        "invalid utf-8": (b'{"a": "\xff"}', sign(WEBHOOK_SECRET, b'{"a": "\xff"}'), 400),
+    }
+    identifiers = {name: f"bad-input-{uuid.uuid4().hex}" for name in refused}
+    for name, (body, signature, status) in refused.items():
+        response = await _webhook(bed, body, signature, identifiers[name])
+        assert_problem(response, status)
+    too_big = b'{"pad": "' + b"x" * (2 * MB) + b'"}'
+    assert_problem(await _webhook(bed, too_big, sign(WEBHOOK_SECRET, too_big), "bad-input-big"), 413)
+    assert await _deliveries(bed.engine, [*identifiers.values(), "bad-input-big"]) == []
+    assert await _escalation_state(bed) == before
+
+
+async def test_a_replayed_webhook_is_acknowledged_and_ignored(bed: Bed) -> None:
+    identifier = f"bad-input-replay-{uuid.uuid4().hex}"
+    first = _status_change("NOPE-1")
+    response = await _webhook(bed, first, sign(WEBHOOK_SECRET, first), identifier)
+    assert response.status_code == 200, response.text
+    before = await _escalation_state(bed)
+    replay = _status_change("ESC-1")  # same identifier, different news: still the same delivery
+    response = await _webhook(bed, replay, sign(WEBHOOK_SECRET, replay), identifier)
+    assert response.status_code == 200 and response.json() == {"status": "duplicate"}
+    assert await _deliveries(bed.engine, [identifier]) == [identifier]
+    assert await _escalation_state(bed) == before
