@@ -62,6 +62,7 @@ def escalator_running() -> Iterator[tuple[str, Any]]:
 
     with tempfile.TemporaryDirectory(prefix="escalator-bench-") as tmp:
         os.environ.pop("TEMPORAL_ADDRESS", None)
+        os.environ.setdefault("WRITE_RATE_LIMIT_PER_MINUTE", "1000000")  # one key stands for many clients
         cfg = DevConfig(
             data_dir=Path(tmp) / "data",
             api_port=free_port(),
