@@ -231,6 +231,28 @@ def next_sla_deadline(sla: SlaState) -> SlaDeadline | None:
     return min(candidates, key=lambda d: (d.due, d.kind != "breach")) if candidates else None
 
 
+def overdue_sla_deadlines(sla: SlaState, now: datetime) -> list[SlaDeadline]:
+    """Warnings and breaches whose instant is already past at `now`, earliest first.
+
+    A command can reach the workflow in the same task as the timer of a deadline it is late for;
+    recording these first keeps the breach even when the command then stops or pauses the clock.
+    """
+    calendar = sla.calendar
+    found: list[SlaDeadline] = []
+    for clock in sla.clocks:
+        if clock.running_since is None or clock.stopped:
+            continue
+        if not clock.warned and not clock.breached:
+            due = clock.at_used(calendar, clock.target_seconds * sla.policy.warning_ratio)
+            if due is not None and due <= now:
+                found.append(SlaDeadline(clock.name, "warning", due))
+        if not clock.breached:
+            due = clock.at_used(calendar, clock.target_seconds)
+            if due is not None and due <= now:
+                found.append(SlaDeadline(clock.name, "breach", due))
+    return sorted(found, key=lambda d: (d.due, d.kind != "warning"))
+
+
 def next_breach_due(sla: SlaState | None) -> datetime | None:
     """The nearest breach instant among running clocks (for lists, filters and the Temporal UI)."""
     if sla is None:

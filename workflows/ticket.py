@@ -45,7 +45,14 @@ with workflow.unsafe.imports_passed_through():
         next_pending_reminder,
     )
     from domain.notifications import deserves_notification
-    from domain.sla import SlaDeadline, SlaPolicy, next_breach_due, next_sla_deadline, retarget
+    from domain.sla import (
+        SlaDeadline,
+        SlaPolicy,
+        next_breach_due,
+        next_sla_deadline,
+        overdue_sla_deadlines,
+        retarget,
+    )
     from domain.ticket import Actor, EscalationView, Role, TicketState, TicketStatus
     from domain.transitions import (
         Change,
@@ -127,6 +134,7 @@ class TicketWorkflow:
     @workflow.signal
     def escalation_changed(self, view: EscalationView) -> None:
         """From the escalation workflow: show its progress; resolve or reopen the ticket at its end."""
+        self._record_overdue_sla()
         changes = decide_escalation_update(self._state, view)
         if changes:
             self._record(changes, Actor.system())
@@ -308,6 +316,7 @@ class TicketWorkflow:
         if command.request_id is not None and command.request_id in self._seen:
             target = self._seen[command.request_id]
         else:
+            self._record_overdue_sla()
             try:
                 changes = decide(self._state, command)
             except (TransitionRejected, InvalidCommand) as exc:
@@ -327,6 +336,20 @@ class TicketWorkflow:
         self._unprojected.extend(events)
         self._wake = True
         return self._state.version
+
+    def _record_overdue_sla(self) -> None:
+        """Record warnings and breaches already due before a command can stop or pause their clock.
+
+        The timer of a deadline and a command can arrive in one workflow task; the command runs
+        first, so without this a reply landing just after the breach would erase the breach.
+        """
+        sla = self._state.sla
+        if sla is None or not workflow.patched("sla-overdue-before-commands"):
+            return
+        for deadline in overdue_sla_deadlines(sla, workflow.now()):
+            changes = decide_sla(self._state, deadline)
+            if changes:
+                self._record(changes, Actor.system())
 
     def _remember(self, request_id: str | None, version: int) -> None:
         if request_id is None:

@@ -13,6 +13,7 @@ from domain.sla import (
     PolicyRule,
     default_policy,
     next_sla_deadline,
+    overdue_sla_deadlines,
 )
 from domain.ticket import Actor, Kind, NewTicket, Role, TicketState, Tier
 from domain.transitions import decide, decide_sla, evolve, number
@@ -117,3 +118,30 @@ def test_breach_actions_transfer_and_raise_severity() -> None:
     assert state.tier is Tier.L2 and state.severity == 2
     assert state.sla.clock(FIRST_RESPONSE).breached
     assert decide_sla(state, breach) == []  # a breach is recorded once
+
+
+def test_overdue_deadlines_are_every_passed_warning_and_breach_in_order() -> None:
+    state = ticket(severity=1)  # 2 h first response, 4 h resolution, from Monday 09:00
+    assert state.sla is not None
+    assert overdue_sla_deadlines(state.sla, datetime(2026, 11, 23, 10, 35, tzinfo=SP)) == []
+    late = overdue_sla_deadlines(state.sla, datetime(2026, 11, 23, 14, 30, tzinfo=SP))
+    assert [(d.clock, d.kind, d.due.astimezone(SP).strftime("%H:%M")) for d in late] == [
+        (FIRST_RESPONSE, "warning", "10:36"),
+        (FIRST_RESPONSE, "breach", "11:00"),
+        (RESOLUTION, "warning", "13:12"),  # 192 min: 3 h before lunch, 12 after
+        (RESOLUTION, "breach", "14:00"),
+    ]
+
+
+def test_recording_overdue_deadlines_before_a_late_reply_keeps_the_breach() -> None:
+    state = ticket(severity=1)
+    assert state.sla is not None
+    reply_at = datetime(2026, 11, 23, 11, 0, 5, tzinfo=SP)
+    for deadline in overdue_sla_deadlines(state.sla, reply_at):
+        for event in number(decide_sla(state, deadline), state, reply_at, Actor.system()):
+            evolve(state, event)
+    act(state, Reply(actor=AGENT, body="late"), reply_at)
+    first = state.sla.clock(FIRST_RESPONSE)
+    assert first.stopped and first.breached and first.status() == "breached"
+    assert first.breached_at == datetime(2026, 11, 23, 11, 0, tzinfo=SP)
+    assert overdue_sla_deadlines(state.sla, reply_at) == []
