@@ -1,7 +1,7 @@
 """Projection of escalations into Postgres: snapshot, timeline and the card links webhooks route by.
 
-Idempotent like the ticket projection: events keyed by (escalation id, seq), the snapshot only moves
-forward, card links are upserted.
+Idempotent like the ticket projection: events keyed by (escalation id, seq) and overwritten by what
+the workflow sends, none kept beyond the projected version (store/event_log.py); card links upserted.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from temporalio import activity
 from domain.escalation import EscalationState
 from domain.snapshot import json_ready
 from infra.metrics import count_escalation_events
+from store.event_log import forget_events_after, upsert_events
+from store.storable import storable
 from store.tables import escalation_cards, escalation_events, escalations
 
 
@@ -55,21 +57,22 @@ class EscalationProjectionActivities:
             "created_at": state.created_at,
             "updated_at": state.updated_at,
             "version": state.version,
-            "snapshot": json_ready(state),
+            "snapshot": storable(json_ready(state)),
         }
         upsert = insert(escalations).values(row)
         upsert = upsert.on_conflict_do_update(
             index_elements=[escalations.c.id],
             set_={k: upsert.excluded[k] for k in row if k != "id"},
-            where=escalations.c.version < upsert.excluded.version,
         )
         inserted: list[tuple[str, dict[str, Any]]] = []
         async with self._engine.begin() as conn:
             await conn.execute(upsert)
-            if projection.events:
-                rows = [{"escalation_id": state.id, **json_event(e)} for e in projection.events]
-                new = insert(escalation_events).values(rows).on_conflict_do_nothing()
-                result = await conn.execute(new.returning(escalation_events.c.type, escalation_events.c.data))
+            rows = [storable({"escalation_id": state.id, **json_event(e)}) for e in projection.events]
+            await conn.execute(
+                forget_events_after(escalation_events, "escalation_id", state.id, state.version, rows)
+            )
+            if rows:
+                result = await conn.execute(upsert_events(escalation_events, "escalation_id", rows))
                 inserted = [(row.type, row.data) for row in result]
             await self._sync_cards(conn, state)
         count_escalation_events(inserted)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
+from store.storable import storable
 from store.tables import notifications
 
 NOTIFIED_EVENTS = frozenset({"sla_warning", "sla_breached"})
@@ -35,7 +36,9 @@ class NotificationActivities:
         """True when this call recorded it; False when an earlier attempt already had."""
         statement = (
             insert(notifications)
-            .values(ticket_id=request.ticket_id, seq=request.seq, kind=request.kind, data=request.data)
+            .values(
+                ticket_id=request.ticket_id, seq=request.seq, kind=request.kind, data=storable(request.data)
+            )
             .on_conflict_do_nothing()
         )
         async with self._engine.begin() as conn:

@@ -1,8 +1,9 @@
 """Projection of ticket state into the Postgres read model.
 
-Idempotent by construction: events are keyed by (ticket id, seq) and inserted with ON CONFLICT DO
-NOTHING; the snapshot row only moves forward (its version must grow). Retries and replays never
-duplicate or regress anything.
+Idempotent by construction: events are keyed by (ticket id, seq); the workflow is the authority,
+so a projection overwrites the snapshot and the events it carries and drops any event numbered
+beyond its version: those were left by a workflow task that never completed (store/event_log.py).
+Projections of one ticket run one after another inside its workflow, so the latest is the truth.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from domain.sla import next_breach_due
 from domain.snapshot import snapshot_json
 from domain.ticket import TicketEvent, TicketState
 from infra.metrics import count_ticket_events
+from store.event_log import forget_events_after, upsert_events
+from store.storable import storable
 from store.tables import ticket_events, tickets
 
 
@@ -81,20 +84,20 @@ class ProjectionActivities:
         Only the events this call actually inserted are counted, after the commit: a retry or a
         replay re-sends events already written, and those must not count twice.
         """
-        row = ticket_row(projection.state)
+        row = storable(ticket_row(projection.state))
         upsert = insert(tickets).values(row)
         upsert = upsert.on_conflict_do_update(
             index_elements=[tickets.c.id],
             set_={k: upsert.excluded[k] for k in row if k != "id"},
-            where=tickets.c.version < upsert.excluded.version,
         )
         inserted: list[tuple[str, dict[str, Any]]] = []
         async with self._engine.begin() as conn:
             await conn.execute(upsert)
-            if projection.events:
-                rows = [event_row(projection.state.id, e) for e in projection.events]
-                new = insert(ticket_events).values(rows).on_conflict_do_nothing()
-                result = await conn.execute(new.returning(ticket_events.c.type, ticket_events.c.data))
+            state = projection.state
+            rows = [storable(event_row(state.id, e)) for e in projection.events]
+            await conn.execute(forget_events_after(ticket_events, "ticket_id", state.id, state.version, rows))
+            if rows:
+                result = await conn.execute(upsert_events(ticket_events, "ticket_id", rows))
                 inserted = [(row.type, row.data) for row in result]
         count_ticket_events(inserted)
         return projection.state.version

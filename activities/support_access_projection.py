@@ -1,7 +1,7 @@
 """Projection of support-access grants into Postgres: the grant row, its audit trail, ended tokens.
 
-Idempotent like the ticket projection: events are keyed by (user id, seq) and inserted with
-ON CONFLICT DO NOTHING; the grant row only moves forward (its version must grow). When a batch ends
+Idempotent like the ticket projection: events are keyed by (user id, seq) and overwritten by what
+the workflow sends (store/event_log.py); the grant row never moves back. When a batch ends
 the grant (revoked, expired), the user's tokens are cut off at that instant, so that a later grant
 never revives a token issued under an earlier one.
 """
@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio import activity
 
 from domain.support_access import ENDED, GrantEvent, GrantStatus, SupportAccessState
+from store.event_log import upsert_events
+from store.storable import storable
 from store.support_access_tables import support_access_events, support_access_grants, support_access_tokens
 
 
@@ -69,20 +71,20 @@ class SupportAccessActivities:
         state = projection.state
         if state.status is GrantStatus.NONE:
             return state.version
-        row = grant_row(state)
+        row = storable(grant_row(state))
         upsert = insert(support_access_grants).values(row)
         upsert = upsert.on_conflict_do_update(
             index_elements=[support_access_grants.c.user_id],
             set_={k: upsert.excluded[k] for k in row if k != "user_id"},
-            where=support_access_grants.c.version < upsert.excluded.version,
+            where=support_access_grants.c.version <= upsert.excluded.version,
         )
         async with self._engine.begin() as conn:
             # The row is updated first: a token being issued holds it FOR SHARE, so the cut-off
             # below runs after that token is committed and sees it.
             await conn.execute(upsert)
             if projection.events:
-                rows = [event_row(state.user_id, e) for e in projection.events]
-                await conn.execute(insert(support_access_events).values(rows).on_conflict_do_nothing())
+                rows = [storable(event_row(state.user_id, e)) for e in projection.events]
+                await conn.execute(upsert_events(support_access_events, "user_id", rows))
             for event in projection.events:
                 if ends(event):
                     await end_tokens(conn, state.user_id, event.at)

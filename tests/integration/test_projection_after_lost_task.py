@@ -1,0 +1,110 @@
+"""The ticket projection after a workflow task that wrote to Postgres but never completed.
+
+Found by `make faults` (worker SIGKILL): the lost task's events stayed in the read model under seqs
+that the retried task then numbered differently, so the timeline showed things that never happened.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from activities.projection import ProjectionActivities, TicketProjection
+from domain.commands import Reply
+from domain.ticket import Actor, NewTicket, Role, TicketEvent, TicketState
+from domain.transitions import Change, decide, evolve, number
+from store.tables import ticket_events, tickets
+from tests.support.tickets import AGENT, next_ticket_id
+from tests.workflow.test_ticket_workflow import read_events
+
+START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def apply(state: TicketState, changes: list[Change], actor: Actor, at: datetime) -> list[TicketEvent]:
+    events = number(changes, state, at, actor)
+    for event in events:
+        evolve(state, event)
+    return events
+
+
+async def opened_ticket(engine: AsyncEngine) -> tuple[TicketState, list[TicketEvent]]:
+    new = NewTicket(
+        id=await next_ticket_id(engine), org_id="o", requester_id="c", subject="s", description="d"
+    )
+    state = TicketState.opened(new, START)
+    requester = Actor(user_id="c", role=Role.CUSTOMER)
+    created = apply(state, [Change("ticket_created", {"subject": "s", "description": "d"})], requester, START)
+    return state, created
+
+
+async def test_a_retried_task_replaces_what_the_lost_one_projected(engine: AsyncEngine) -> None:
+    project = ProjectionActivities(engine).project_ticket
+    state, created = await opened_ticket(engine)
+    await project(TicketProjection(copy.deepcopy(state), created))
+
+    lost = copy.deepcopy(state)
+    lost_at = START + timedelta(minutes=5)
+    reply = Reply(actor=AGENT, body="Please send the logs", await_customer=True)
+    lost_events = apply(lost, decide(lost, reply), AGENT, lost_at)
+    assert [e.type for e in lost_events] == ["reply_added", "status_changed"]
+    await project(TicketProjection(copy.deepcopy(lost), lost_events))
+
+    retried_at = START + timedelta(minutes=6)
+    note = Reply(actor=AGENT, body="Checked the export job", internal=True)
+    retried_events = apply(state, decide(state, note), AGENT, retried_at)
+    assert [e.seq for e in retried_events] == [2]
+    await project(TicketProjection(copy.deepcopy(state), retried_events))
+
+    events = await read_events(engine, state.id)
+    assert [(e["seq"], e["type"]) for e in events] == [(1, "ticket_created"), (2, "note_added")]
+    assert events[1]["data"]["body"] == "Checked the export job"
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(tickets).where(tickets.c.id == state.id))).mappings().one()
+    assert (row["version"], row["status"]) == (2, "open")
+
+
+async def test_a_retry_of_the_same_projection_changes_nothing(engine: AsyncEngine) -> None:
+    project = ProjectionActivities(engine).project_ticket
+    state, created = await opened_ticket(engine)
+    await project(TicketProjection(copy.deepcopy(state), created))
+    events = apply(
+        state, decide(state, Reply(actor=AGENT, body="Hello")), AGENT, START + timedelta(minutes=1)
+    )
+    projection = TicketProjection(copy.deepcopy(state), events)
+    await project(projection)
+    before = await read_events(engine, state.id)
+    await project(projection)
+    assert await read_events(engine, state.id) == before
+
+
+async def test_a_retried_task_that_records_nothing_removes_the_lost_events(engine: AsyncEngine) -> None:
+    """The lost task replied; the retried one only had the first projection to redo."""
+    project = ProjectionActivities(engine).project_ticket
+    state, created = await opened_ticket(engine)
+    lost = copy.deepcopy(state)
+    lost_events = apply(
+        lost, decide(lost, Reply(actor=AGENT, body="Hi")), AGENT, START + timedelta(minutes=1)
+    )
+    await project(TicketProjection(copy.deepcopy(lost), [*created, *lost_events]))
+    await project(TicketProjection(copy.deepcopy(state), created))
+    async with engine.connect() as conn:
+        version = (await conn.execute(select(tickets.c.version).where(tickets.c.id == state.id))).scalar_one()
+        seqs = (
+            await conn.execute(select(ticket_events.c.seq).where(ticket_events.c.ticket_id == state.id))
+        ).scalars()
+        assert version == state.version == 1
+        assert sorted(seqs) == [1]
+
+
+async def test_text_postgres_cannot_store_is_projected_not_retried_forever(engine: AsyncEngine) -> None:
+    """A NUL can still reach a workflow (a JIRA comment, an old history); the projection must not fail."""
+    project = ProjectionActivities(engine).project_ticket
+    state, created = await opened_ticket(engine)
+    reply = Reply(actor=AGENT, body="line one\x00line two")
+    events = apply(state, decide(state, reply), AGENT, START + timedelta(minutes=1))
+    await project(TicketProjection(copy.deepcopy(state), [*created, *events]))
+    stored = await read_events(engine, state.id)
+    assert stored[-1]["data"]["body"] == "line one\ufffdline two"
