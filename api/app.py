@@ -15,6 +15,7 @@ from activities.jira_activities import load_jira_settings
 from activities.jira_settings import JiraSettings
 from api.body_limits import install_body_limits
 from api.metrics_endpoint import install_metrics
+from api.openapi_responses import document_problems
 from api.problems import install_problem_handlers, problem_response, unavailable
 from api.rate_limit import install_rate_limit
 from api.request_context import request_context
@@ -96,6 +97,7 @@ def create_app(
     )
     for router in routers:
         app.include_router(router)
+    document_problems(app)
     return app
 
 

@@ -20,7 +20,13 @@ from starlette.types import Message, Receive
 from api.auth import CurrentUser, can_see_ticket, is_staff
 from api.deps import EngineDep
 from api.problems import Problem, not_found
-from domain.attachment_types import MAX_ATTACHMENT_BYTES, AttachmentRejected, allowed_extensions, classify
+from domain.attachment_types import (
+    CONTENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    AttachmentRejected,
+    allowed_extensions,
+    classify,
+)
 from store.attachments import get_attachment, get_attachment_data, insert_attachment
 from store.identities import Principal
 from store.ticket_queries import get_ticket_row
@@ -107,11 +113,18 @@ async def read_attachment(attachment_id: str, principal: CurrentUser, engine: En
     return AttachmentDetail(**meta)
 
 
+# What a download can be served as: each allowed type (text ones carry a charset parameter).
+DOWNLOAD_TYPES = {
+    content_type: {"schema": {"type": "string", "format": "binary"}}
+    for content_type in sorted(set(CONTENT_TYPES.values()))
+}
+
+
 @router.get(
     "/{attachment_id}/content",
     response_class=Response,
     summary="Download an attachment",
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={200: {"description": "The file, as the type proven at upload", "content": DOWNLOAD_TYPES}},
 )
 async def download_attachment(attachment_id: str, principal: CurrentUser, engine: EngineDep) -> Response:
     """Always as a download with the type checked at upload, never sniffed or rendered inline, so

@@ -190,6 +190,13 @@ async def set_eta(escalation_id: str, body: EtaIn, principal: CurrentUser, reque
     response_model=EscalationOut,
     status_code=201,
     summary="Link an existing dev card by key, or create one in JIRA",
+    responses={
+        202: {
+            "model": EscalationOut,
+            "description": "`create`: accepted; the card is made in JIRA beside the escalation and "
+            "appears in its `cards` once JIRA answers",
+        }
+    },
 )
 async def add_card(
     escalation_id: str,

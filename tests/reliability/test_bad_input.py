@@ -194,6 +194,29 @@ async def test_nul_characters_are_refused_not_blamed_on_the_database(
     assert_problem(await bed.http.get(path, params=params, headers=bed.customer.headers), 422)
 
 
+async def test_nul_characters_in_bodies_are_refused_and_the_ticket_keeps_working(bed: Bed) -> None:
+    """Found by schemathesis: a NUL in a reply reached the workflow, whose projection then failed forever."""
+    opened = {"subject": "Export\x00stops", "description": "x"}
+    problem = assert_problem(
+        await bed.http.post("/v1/tickets", json=opened, headers=bed.customer.headers), 422
+    )
+    assert any("NUL" in error["message"] for error in problem["errors"]), problem
+    path = f"/v1/tickets/{bed.ticket_id}/replies"
+    before = (await bed.http.get(f"/v1/tickets/{bed.ticket_id}", headers=bed.agent.headers)).json()["version"]
+    nested = {"body": "see attached", "resources": [{"title": "log", "url": "https://x.test/\x00"}]}
+    for body in ({"body": "a\x00b"}, nested):
+        assert_problem(await bed.http.post(path, json=body, headers=bed.agent.headers), 422)
+    answered = await bed.http.post(path, json={"body": "clean reply"}, headers=bed.agent.headers)
+    assert answered.status_code in (200, 201), answered.text
+    assert answered.json()["version"] == before + 1
+
+
+async def test_a_boolean_is_not_a_number(bed: Bed) -> None:
+    body = {"subject": "Export stops", "description": "x", "severity": True}
+    problem = assert_problem(await bed.http.post("/v1/tickets", json=body, headers=bed.customer.headers), 422)
+    assert any("boolean" in error["message"] for error in problem["errors"]), problem
+
+
 async def test_a_null_where_the_database_needs_a_value_is_not_an_outage(
     bed: Bed, engine: AsyncEngine
 ) -> None:
