@@ -37,6 +37,9 @@ def build_worker(client: Client, settings: Settings, jira: JiraSettings | None =
         activities=activities_for(engine, jira),
         workflow_runner=sandbox_runner(),
         max_cached_workflows=2000,
+        max_concurrent_workflow_tasks=settings.worker_max_workflow_tasks,
+        max_concurrent_activities=settings.worker_max_activities,
+        max_concurrent_local_activities=settings.worker_max_local_activities,
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
 

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
 
     database_url: str = "postgresql+psycopg://postgres@/escalator?host=.data/postgres"
     database_pool_size: int = 10
+    # Sized for 2 cores: after a worker restart every open ticket's task arrives at once, and each
+    # must replay its history within the 10 s workflow task timeout. The SDK's default of 100
+    # concurrent workflow tasks made them time out in turn; a few at a time finish well inside it.
+    worker_max_workflow_tasks: int = Field(default=16, ge=1)
+    worker_max_activities: int = Field(default=32, ge=1)
+    worker_max_local_activities: int = Field(default=32, ge=1)
 
     auto_resolve_after_seconds: int = 10 * 86_400
     auto_close_after_seconds: int = 4 * 86_400
