@@ -100,6 +100,7 @@ async def run_cli(
 
     async def run(*args: str, key: str | None = None) -> Result:
         argv = ["--url", "http://escalator.test", *(["--key", key] if key else []), *args]
-        return await asyncio.to_thread(runner.invoke, cli_app, argv)
+        # Wide enough that rich never wraps an error message inside its box.
+        return await asyncio.to_thread(runner.invoke, cli_app, argv, env={"COLUMNS": "2000"})
 
     return run
