@@ -15,13 +15,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
+from activities.notifications import notification_rows
 from domain.sla import next_breach_due
 from domain.snapshot import snapshot_json
 from domain.ticket import TicketEvent, TicketState
 from infra.metrics import count_ticket_events
 from store.event_log import forget_events_after, upsert_events
 from store.storable import storable
-from store.tables import ticket_events, tickets
+from store.tables import notifications, ticket_events, tickets
 
 
 @dataclass
@@ -30,6 +31,9 @@ class TicketProjection:
 
     state: TicketState
     events: list[TicketEvent] = field(default_factory=list)
+    # Record the notifications the events owe in the same transaction (workflows patched with
+    # "notify-in-projection"); older runs record them through `record_notification` instead.
+    notify: bool = False
 
 
 def ticket_row(state: TicketState) -> dict[str, Any]:
@@ -99,5 +103,8 @@ class ProjectionActivities:
             if rows:
                 result = await conn.execute(upsert_events(ticket_events, "ticket_id", rows))
                 inserted = [(row.type, row.data) for row in result]
+            owed = notification_rows(state.id, projection.events) if projection.notify else []
+            if owed:
+                await conn.execute(insert(notifications).values(owed).on_conflict_do_nothing())
         count_ticket_events(inserted)
         return projection.state.version

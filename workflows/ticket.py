@@ -361,10 +361,11 @@ class TicketWorkflow:
     async def _project(self) -> None:
         batch, self._unprojected = self._unprojected, []
         snapshot = copy.deepcopy(self._state)
+        notify_in_projection = workflow.patched("notify-in-projection")
         try:
             await workflow.execute_local_activity_method(
                 ProjectionActivities.project_ticket,
-                TicketProjection(state=snapshot, events=batch),
+                TicketProjection(state=snapshot, events=batch, notify=notify_in_projection),
                 start_to_close_timeout=timedelta(seconds=10),
                 retry_policy=PROJECTION_RETRY,
                 summary=f"project ticket #{snapshot.id} to v{snapshot.version}",
@@ -374,10 +375,11 @@ class TicketWorkflow:
             raise
         self._projected_version = snapshot.version
         self._publish_state()
-        self._notify(batch)
+        if not notify_in_projection:
+            self._notify(batch)
 
     def _notify(self, events: list[Any]) -> None:
-        """Notifications run beside the ticket's flow: a slow mail server never holds a ticket up."""
+        """Runs started before "notify-in-projection" record notifications by a regular activity each."""
         self._notifying = [task for task in self._notifying if not task.done()]
         by_mail = workflow.patched("notify-by-mail")
         for event in events:
