@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
@@ -10,8 +11,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem, unavailable
-from domain.snapshot import snapshot_json
-from domain.ticket import TicketState
+from domain.snapshot import snapshot_from_wire
 from infra.log import get_logger
 from workflows.ticket_input import ticket_workflow_id
 
@@ -50,11 +50,20 @@ async def send_update(
     deadline_seconds: float,
     update_id: str | None = None,
 ) -> dict[str, Any]:
-    """Run a ticket update with a deadline and answer with the ticket's snapshot."""
-    state: TicketState = await send_workflow_update(
-        client, ticket_workflow_id(ticket_id), update, command, deadline_seconds, update_id, "ticket"
+    """Run a ticket update with a deadline and answer with the ticket's snapshot.
+
+    The update is sent by name so that its result stays the payload's JSON: rebuilding a
+    `TicketState` only to serialise it again was a quarter of the API's CPU per write.
+    """
+    state: dict[str, Any] = await send_workflow_update(
+        client, ticket_workflow_id(ticket_id), update_name(update), command, deadline_seconds, update_id
     )
-    return snapshot_json(state)
+    return snapshot_from_wire(state)
+
+
+def update_name(update: Callable[..., Any] | str) -> str:
+    """The name Temporal knows an update by: our updates are registered under their method's name."""
+    return update if isinstance(update, str) else update.__name__
 
 
 async def send_workflow_update(
