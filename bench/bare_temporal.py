@@ -112,12 +112,18 @@ async def bare_worker(client: Any, task_queue: str) -> AsyncIterator[Any]:
     from temporalio.worker import Worker
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+    from infra.settings import Settings
+
+    settings = Settings()  # the same slots and cache size as worker.py's build_worker
     worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[BareEntity, BareClocks],
         workflow_runner=SandboxedWorkflowRunner(),
-        max_cached_workflows=2000,
+        max_cached_workflows=settings.worker_max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.worker_max_workflow_tasks,
+        max_concurrent_activities=settings.worker_max_activities,
+        max_concurrent_local_activities=settings.worker_max_local_activities,
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
     async with worker:
