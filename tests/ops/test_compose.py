@@ -21,6 +21,7 @@ from activities.jira_activities import load_jira_settings
 from activities.jira_settings import JiraSettings
 from activities.mailer import MailSettings
 from infra.settings import Settings
+from infra.worker_telemetry import WorkerTelemetrySettings
 from store.db import normalise_url
 from tests.ops.compose_file import ROOT, container_environment, interpolate, job_script, our_services
 from workflows.search_attributes import ALL_KEYS, cli_flags
@@ -148,7 +149,12 @@ def env_names(model: type[BaseSettings]) -> set[str]:
     return {(prefix + name).upper() for name in model.model_fields}
 
 
-KNOWN_SETTINGS = env_names(Settings) | env_names(JiraSettings) | env_names(MailSettings)
+KNOWN_SETTINGS = (
+    env_names(Settings)
+    | env_names(JiraSettings)
+    | env_names(MailSettings)
+    | env_names(WorkerTelemetrySettings)
+)
 
 
 def test_known_settings_are_read_from_the_code() -> None:

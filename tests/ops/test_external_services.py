@@ -236,7 +236,11 @@ def start_apps(
     """The worker and the API as compose runs them; returns the API's URL and the worker's metrics URLs."""
     services = compose["services"]
     ports = {"sdk": free_port(), "domain": free_port()}
-    metrics = {"WORKER_METRICS_PORT": str(ports["sdk"]), "WORKER_DOMAIN_METRICS_PORT": str(ports["domain"])}
+    metrics = {
+        "WORKER_METRICS_PORT": str(ports["sdk"]),
+        "WORKER_DOMAIN_METRICS_PORT": str(ports["domain"]),
+        "WORKER_METRICS_HOST": LOOPBACK,  # compose's 0.0.0.0 is for the container's network only
+    }
     worker_env = process_environment({**wired_environment(compose, "worker", addresses), **metrics})
     apps.start("worker", command_line(services["worker"]), worker_env, logs / "worker.log")
     api_port = free_port()
