@@ -13,8 +13,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
-from domain.notifications import deserves_notification
-from domain.ticket import TicketEvent
 from store.storable import storable
 from store.tables import notifications
 
@@ -46,21 +44,3 @@ class NotificationActivities:
         async with self._engine.begin() as conn:
             result = await conn.execute(statement)
         return bool(result.rowcount)
-
-
-def notification_rows(ticket_id: int, events: list[TicketEvent]) -> list[dict[str, Any]]:
-    """The outbox rows the events owe, for the projection to write in its own transaction.
-
-    Why there: a separate activity per notified event cost an activity task round trip on the
-    server and another workflow task, about a third of an agent reply's CPU.
-    """
-    return [
-        {
-            "ticket_id": ticket_id,
-            "seq": event.seq,
-            "kind": event.type,
-            "data": storable({**event.data, "actor_id": event.actor_id}),
-        }
-        for event in events
-        if deserves_notification(event)
-    ]

@@ -8,70 +8,25 @@ Projections of one ticket run one after another inside its workflow, so the late
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
-from activities.notifications import notification_rows
-from domain.sla import next_breach_due
-from domain.snapshot import snapshot_json
-from domain.ticket import TicketEvent, TicketState
+from domain.read_model_rows import EVENT_INSTANTS, TICKET_INSTANTS, ProjectionRows
 from infra.metrics import count_ticket_events
 from store.event_log import forget_events_after, upsert_events
 from store.storable import storable
 from store.tables import notifications, ticket_events, tickets
 
 
-@dataclass
-class TicketProjection:
-    """The snapshot to upsert and the events new since the last projection."""
-
-    state: TicketState
-    events: list[TicketEvent] = field(default_factory=list)
-    # Record the notifications the events owe in the same transaction (workflows patched with
-    # "notify-in-projection"); older runs record them through `record_notification` instead.
-    notify: bool = False
-
-
-def ticket_row(state: TicketState) -> dict[str, Any]:
+def with_instants(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    """The row with its ISO 8601 instants as datetimes again, for the timestamp columns."""
     return {
-        "id": state.id,
-        "org_id": state.org_id,
-        "requester_id": state.requester_id,
-        "assignee_id": state.assignee_id,
-        "status": state.status.value,
-        "severity": state.severity,
-        "impact": state.impact,
-        "tier": state.tier.value,
-        "channel": state.channel.value,
-        "kind": state.kind.value,
-        "product": state.product,
-        "module": state.module,
-        "environment": state.environment.value,
-        "subject": state.subject,
-        "created_at": state.created_at,
-        "updated_at": state.updated_at,
-        "version": state.version,
-        "snapshot": snapshot_json(state),
-        "sla_policy": state.sla.policy.name if state.sla else None,
-        "sla_breached": bool(state.sla and any(c.breached for c in state.sla.clocks)),
-        "sla_next_due": next_breach_due(state.sla),
-    }
-
-
-def event_row(ticket_id: int, event: TicketEvent) -> dict[str, Any]:
-    return {
-        "ticket_id": ticket_id,
-        "seq": event.seq,
-        "type": event.type,
-        "at": event.at,
-        "actor_id": event.actor_id,
-        "actor_role": event.actor_role,
-        "on_behalf_of": event.on_behalf_of,
-        "data": event.data,
+        key: datetime.fromisoformat(value) if key in columns and isinstance(value, str) else value
+        for key, value in row.items()
     }
 
 
@@ -82,29 +37,30 @@ class ProjectionActivities:
         self._engine = engine
 
     @activity.defn(name="project_ticket")
-    async def project_ticket(self, projection: TicketProjection) -> int:
-        """Write the snapshot and the new events in one transaction; returns the projected version.
+    async def project_ticket(self, projection: ProjectionRows) -> int:
+        """Write the snapshot, the new events and the notifications they owe in one transaction;
+        returns the projected version.
 
         Only the events this call actually inserted are counted, after the commit: a retry or a
         replay re-sends events already written, and those must not count twice.
         """
-        row = storable(ticket_row(projection.state))
+        row = storable(with_instants(projection.ticket, TICKET_INSTANTS))
         upsert = insert(tickets).values(row)
         upsert = upsert.on_conflict_do_update(
             index_elements=[tickets.c.id],
             set_={k: upsert.excluded[k] for k in row if k != "id"},
         )
+        ticket_id, version = row["id"], projection.version
+        events = [storable(with_instants(e, EVENT_INSTANTS)) for e in projection.events]
         inserted: list[tuple[str, dict[str, Any]]] = []
         async with self._engine.begin() as conn:
             await conn.execute(upsert)
-            state = projection.state
-            rows = [storable(event_row(state.id, e)) for e in projection.events]
-            await conn.execute(forget_events_after(ticket_events, "ticket_id", state.id, state.version, rows))
-            if rows:
-                result = await conn.execute(upsert_events(ticket_events, "ticket_id", rows))
+            await conn.execute(forget_events_after(ticket_events, "ticket_id", ticket_id, version, events))
+            if events:
+                result = await conn.execute(upsert_events(ticket_events, "ticket_id", events))
                 inserted = [(row.type, row.data) for row in result]
-            owed = notification_rows(state.id, projection.events) if projection.notify else []
-            if owed:
+            if projection.notifications:
+                owed = storable(projection.notifications)
                 await conn.execute(insert(notifications).values(owed).on_conflict_do_nothing())
         count_ticket_events(inserted)
-        return projection.state.version
+        return version

@@ -4,7 +4,7 @@
 
 Starts an embedded Postgres in a temporary directory (unless `--database-url`), runs the migrations
 (`store.migrate.upgrade`), and loads `--size` tickets with COPY: rows and JSON snapshots made by the
-projection's own `activities.projection.ticket_row` from real `TicketState`s (a few hundred templates
+projection's own `domain.read_model_rows.ticket_row` from real `TicketState`s (a few hundred templates
 varied per row: id, organisation, requester, assignee, subject, times, status, breach), 120 organisations
 of very different sizes (the largest holds a fifth of all tickets), and 3–7 timeline events per ticket.
 
@@ -129,7 +129,8 @@ def pick_status(rng: random.Random) -> str:
 
 def templates(count: int, rng: random.Random) -> list[dict[str, Any]]:
     """Rows exactly as the projection writes them, from real states in varied statuses."""
-    from activities.projection import ticket_row
+    from activities.projection import with_instants
+    from domain.read_model_rows import TICKET_INSTANTS, ticket_row
     from domain.sla import SlaPolicy, default_policy
     from domain.ticket import Channel, Kind, NewTicket, TicketState, TicketStatus
     from store.sla_store import builtin_calendar_doc, resolve_calendar
@@ -173,7 +174,7 @@ def templates(count: int, rng: random.Random) -> list[dict[str, Any]]:
                 elif status == "pending" and clock.name == "resolution":
                     clock.used_seconds = float(clock.target_seconds // 3)
                     clock.running_since = None
-        rows.append(ticket_row(state))
+        rows.append(with_instants(ticket_row(state), TICKET_INSTANTS))
     return rows
 
 

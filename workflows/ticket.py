@@ -9,7 +9,6 @@ deadline or until a handler wakes it.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NOTIFIED_EVENTS, NotificationActivities, NotificationRequest
-    from activities.projection import ProjectionActivities, TicketProjection
+    from activities.projection import ProjectionActivities
     from domain.commands import (
         AbsorbMerge,
         AcceptConference,
@@ -45,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         next_pending_reminder,
     )
     from domain.notifications import deserves_notification
+    from domain.read_model_rows import projection_rows
     from domain.sla import (
         SlaDeadline,
         SlaPolicy,
@@ -360,20 +360,20 @@ class TicketWorkflow:
 
     async def _project(self) -> None:
         batch, self._unprojected = self._unprojected, []
-        snapshot = copy.deepcopy(self._state)
         notify_in_projection = workflow.patched("notify-in-projection")
+        rows = projection_rows(self._state, batch, notify=notify_in_projection)  # a copy, as JSON
         try:
             await workflow.execute_local_activity_method(
                 ProjectionActivities.project_ticket,
-                TicketProjection(state=snapshot, events=batch, notify=notify_in_projection),
+                rows,
                 start_to_close_timeout=timedelta(seconds=10),
                 retry_policy=PROJECTION_RETRY,
-                summary=f"project ticket #{snapshot.id} to v{snapshot.version}",
+                summary=f"project ticket #{self._state.id} to v{rows.version}",
             )
         except BaseException:
             self._unprojected = batch + self._unprojected
             raise
-        self._projected_version = snapshot.version
+        self._projected_version = rows.version
         self._publish_state()
         if not notify_in_projection:
             self._notify(batch)

@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from activities.projection import ProjectionActivities, TicketProjection
+from activities.projection import ProjectionActivities
 from domain.commands import Reply
+from domain.read_model_rows import projection_rows
 from domain.ticket import Actor, NewTicket, Role, TicketEvent, TicketState
 from domain.transitions import Change, decide, evolve, number
-from store.tables import ticket_events, tickets
+from store.tables import notifications, ticket_events, tickets
 from tests.support.tickets import AGENT, next_ticket_id
 from tests.workflow.test_ticket_workflow import read_events
 
@@ -43,20 +44,20 @@ async def opened_ticket(engine: AsyncEngine) -> tuple[TicketState, list[TicketEv
 async def test_a_retried_task_replaces_what_the_lost_one_projected(engine: AsyncEngine) -> None:
     project = ProjectionActivities(engine).project_ticket
     state, created = await opened_ticket(engine)
-    await project(TicketProjection(copy.deepcopy(state), created))
+    await project(projection_rows(copy.deepcopy(state), created))
 
     lost = copy.deepcopy(state)
     lost_at = START + timedelta(minutes=5)
     reply = Reply(actor=AGENT, body="Please send the logs", await_customer=True)
     lost_events = apply(lost, decide(lost, reply), AGENT, lost_at)
     assert [e.type for e in lost_events] == ["reply_added", "status_changed"]
-    await project(TicketProjection(copy.deepcopy(lost), lost_events))
+    await project(projection_rows(copy.deepcopy(lost), lost_events))
 
     retried_at = START + timedelta(minutes=6)
     note = Reply(actor=AGENT, body="Checked the export job", internal=True)
     retried_events = apply(state, decide(state, note), AGENT, retried_at)
     assert [e.seq for e in retried_events] == [2]
-    await project(TicketProjection(copy.deepcopy(state), retried_events))
+    await project(projection_rows(copy.deepcopy(state), retried_events))
 
     events = await read_events(engine, state.id)
     assert [(e["seq"], e["type"]) for e in events] == [(1, "ticket_created"), (2, "note_added")]
@@ -69,11 +70,11 @@ async def test_a_retried_task_replaces_what_the_lost_one_projected(engine: Async
 async def test_a_retry_of_the_same_projection_changes_nothing(engine: AsyncEngine) -> None:
     project = ProjectionActivities(engine).project_ticket
     state, created = await opened_ticket(engine)
-    await project(TicketProjection(copy.deepcopy(state), created))
+    await project(projection_rows(copy.deepcopy(state), created))
     events = apply(
         state, decide(state, Reply(actor=AGENT, body="Hello")), AGENT, START + timedelta(minutes=1)
     )
-    projection = TicketProjection(copy.deepcopy(state), events)
+    projection = projection_rows(copy.deepcopy(state), events)
     await project(projection)
     before = await read_events(engine, state.id)
     await project(projection)
@@ -88,8 +89,8 @@ async def test_a_retried_task_that_records_nothing_removes_the_lost_events(engin
     lost_events = apply(
         lost, decide(lost, Reply(actor=AGENT, body="Hi")), AGENT, START + timedelta(minutes=1)
     )
-    await project(TicketProjection(copy.deepcopy(lost), [*created, *lost_events]))
-    await project(TicketProjection(copy.deepcopy(state), created))
+    await project(projection_rows(copy.deepcopy(lost), [*created, *lost_events]))
+    await project(projection_rows(copy.deepcopy(state), created))
     async with engine.connect() as conn:
         version = (await conn.execute(select(tickets.c.version).where(tickets.c.id == state.id))).scalar_one()
         seqs = (
@@ -105,6 +106,29 @@ async def test_text_postgres_cannot_store_is_projected_not_retried_forever(engin
     state, created = await opened_ticket(engine)
     reply = Reply(actor=AGENT, body="line one\x00line two")
     events = apply(state, decide(state, reply), AGENT, START + timedelta(minutes=1))
-    await project(TicketProjection(copy.deepcopy(state), [*created, *events]))
+    await project(projection_rows(copy.deepcopy(state), [*created, *events]))
     stored = await read_events(engine, state.id)
     assert stored[-1]["data"]["body"] == "line one\ufffdline two"
+
+
+async def test_notifications_owed_are_recorded_with_the_events_they_belong_to(engine: AsyncEngine) -> None:
+    project = ProjectionActivities(engine).project_ticket
+    state, created = await opened_ticket(engine)
+    note = Reply(actor=AGENT, body="internal only", internal=True)
+    events = apply(state, decide(state, note), AGENT, START + timedelta(minutes=1))
+    events += apply(
+        state, decide(state, Reply(actor=AGENT, body="Fixed")), AGENT, START + timedelta(minutes=2)
+    )
+    rows = projection_rows(copy.deepcopy(state), [*created, *events], notify=True)
+    await project(rows)
+    await project(rows)  # a retried attempt owes nothing more
+    async with engine.connect() as conn:
+        owed = (
+            await conn.execute(
+                select(notifications.c.seq, notifications.c.kind, notifications.c.data)
+                .where(notifications.c.ticket_id == state.id)
+                .order_by(notifications.c.seq)
+            )
+        ).all()
+    assert [(seq, kind) for seq, kind, _ in owed] == [(1, "ticket_created"), (3, "reply_added")]
+    assert owed[1].data["body"] == "Fixed" and owed[1].data["actor_id"] == AGENT.user_id

@@ -29,8 +29,9 @@ from activities.escalation_projection import (
 )
 from activities.jira_activities import CommentRequest, CreateCardRequest, JiraActivities
 from activities.jira_settings import JiraSettings
-from activities.projection import ProjectionActivities, TicketProjection
+from activities.projection import ProjectionActivities
 from domain.escalation import EscalationState, NewEscalation, Target
+from domain.read_model_rows import projection_rows
 from domain.ticket import NewTicket, TicketEvent, TicketState
 from infra.settings import Settings
 from infra.worker_telemetry import connect_with_telemetry, sdk_metrics_runtime, serve_domain_metrics
@@ -149,7 +150,7 @@ async def test_retried_ticket_projection_counts_once(engine: AsyncEngine, org: O
         TicketEvent(2, "sla_warning", now, None, "system", {"clock": "first_response"}),
         TicketEvent(3, "sla_breached", now, None, "system", {"clock": "resolution"}),
     ]
-    projection = TicketProjection(state, events)
+    projection = projection_rows(state, events)
     project = ProjectionActivities(engine).project_ticket
     counters = (
         (TICKETS, {}),
@@ -167,7 +168,7 @@ async def test_retried_escalation_projection_counts_stage_entries_once(engine: A
     now = datetime.now(UTC)
     ticket = NewTicket(await next_ticket_id(engine), org.id, org["customer"].id, "Escalated", "x")
     await ActivityEnvironment().run(
-        ProjectionActivities(engine).project_ticket, TicketProjection(TicketState.opened(ticket, now))
+        ProjectionActivities(engine).project_ticket, projection_rows(TicketState.opened(ticket, now), [])
     )
     escalation_id, target = f"CP-T{uuid.uuid4().hex[:8]}", Target.ENGINEERING
     new = NewEscalation(escalation_id, ticket.id, org.id, ticket.requester_id, target, "slow", "", "agent")

@@ -115,21 +115,24 @@ async def test_create_ticket_is_one_trace_from_request_to_activity(traced: Trace
 
     spans = await finished_spans(traced.exporter, "RunActivity:project_ticket")
     server = one(spans, "POST /v1/tickets")
-    start = one(spans, "StartUpdateWithStartWorkflow:TicketWorkflow")
+    start = one(spans, "StartWorkflow:TicketWorkflow")
+    opened = one(spans, "StartWorkflowUpdate:opened")
     run = one(spans, "RunWorkflow:TicketWorkflow")
     activity = one(spans, "RunActivity:project_ticket")
     assert server.kind is SpanKind.SERVER and server.parent is None
     assert server.attributes is not None and server.attributes["http.route"] == "/v1/tickets"
     assert server.attributes["http.response.status_code"] == 201
-    assert {s.context.trace_id for s in (server, start, run, activity)} == {server.context.trace_id}
+    traced_ids = {s.context.trace_id for s in (server, start, opened, run, activity)}
+    assert traced_ids == {server.context.trace_id}
     # The SDK parents in-workflow spans (run, update, activity scheduling) on the caller's span: they
     # are created and ended at once because a workflow replays, so they cannot nest in time.
     assert ancestors(activity, spans) == [
         "RunActivity:project_ticket",
         "StartActivity:project_ticket",
-        "StartUpdateWithStartWorkflow:TicketWorkflow",
+        "StartWorkflow:TicketWorkflow",
         "POST /v1/tickets",
     ]
+    assert opened.parent is not None and opened.parent.span_id == server.context.span_id
     assert run.parent is not None and run.parent.span_id == start.context.span_id
 
 
