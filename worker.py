@@ -47,7 +47,11 @@ def build_worker(client: Client, settings: Settings, jira: JiraSettings | None =
 
 
 def mail_outbox(settings: Settings) -> MailOutbox | None:
-    """E-mail delivery runs beside the worker when an SMTP server is configured (SMTP_HOST)."""
+    """E-mail delivery runs beside the worker when an SMTP server is configured (SMTP_HOST), unless
+    WORKER_SENDS_MAIL=false hands it to `mailer.py` (as `make dev` and docker-compose do)."""
+    if not settings.worker_sends_mail:
+        log.info("WORKER_SENDS_MAIL=false: mailer.py delivers the outbox")
+        return None
     if not os.environ.get("SMTP_HOST"):
         log.info("SMTP_HOST not set: notifications are recorded but not e-mailed")
         return None

@@ -248,7 +248,13 @@ def start_stack(cfg: DevConfig) -> RunningStack:
         env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{cfg.api_port}")
         env.update(start_demo_jira(stack, cfg, logs))
         env.update(start_mail_sink(stack, cfg, logs))
-        stack.start("worker", [sys.executable, "worker.py"], env, logs / "worker.log")
+        stack.start(
+            "worker",
+            [sys.executable, "worker.py"],
+            {**env, "WORKER_SENDS_MAIL": "false"},
+            logs / "worker.log",
+        )
+        stack.start("mailer", [sys.executable, "mailer.py"], env, logs / "mailer.log")
         api_args = [
             sys.executable,
             "-m",

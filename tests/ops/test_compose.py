@@ -89,6 +89,7 @@ def test_our_image_serves_api_worker_and_migrations(compose: dict[str, Any]) -> 
         "migrate": ["python", "-m", "store.migrate"],
         "api": ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000"],
         "worker": ["python", "worker.py"],
+        "mailer": ["python", "mailer.py"],
     }
     dockerfile_cmd = re.search(r"^CMD (.+)$", (ROOT / "Dockerfile").read_text(), re.M)
     assert dockerfile_cmd is not None and dockerfile_cmd.group(1) == (
@@ -169,13 +170,13 @@ def test_known_settings_are_read_from_the_code() -> None:
     assert "TEMPORAL_ADRESS" not in KNOWN_SETTINGS and "JIRA_URL" not in KNOWN_SETTINGS
 
 
-@pytest.mark.parametrize("service", ["api", "worker", "migrate"])
+@pytest.mark.parametrize("service", ["api", "worker", "mailer", "migrate"])
 def test_every_variable_is_a_project_setting(compose: dict[str, Any], service: str) -> None:
     unknown = set(compose["services"][service].get("environment") or {}) - KNOWN_SETTINGS
     assert not unknown, f"{service} sets variables no settings class reads: {sorted(unknown)}"
 
 
-@pytest.mark.parametrize("service", ["api", "worker"])
+@pytest.mark.parametrize("service", ["api", "worker", "mailer"])
 def test_api_and_worker_get_what_they_need(compose: dict[str, Any], service: str) -> None:
     env = container_environment(compose["services"][service], shell={})
     assert {
@@ -297,7 +298,7 @@ def test_depends_on_is_a_dag_ending_at_api_and_worker(compose: dict[str, Any]) -
         pytest.fail(f"depends_on has a cycle: {exc.args[1]}")
     assert order.index("postgres") < order.index("temporal") < order.index("api")
     depended_on = {d for deps in graph.values() for d in deps}
-    assert set(graph) - depended_on == {"api", "worker", "temporal-ui"}
+    assert set(graph) - depended_on == {"api", "worker", "mailer", "temporal-ui"}
     needed = {"postgres", "temporal-schema", "temporal", "temporal-search-attributes", "migrate"}
     assert needed <= ancestors(graph, "api") and needed <= ancestors(graph, "worker")
     assert graph["api"]["migrate"] == "service_completed_successfully"

@@ -243,6 +243,8 @@ def start_apps(
     }
     worker_env = process_environment({**wired_environment(compose, "worker", addresses), **metrics})
     apps.start("worker", command_line(services["worker"]), worker_env, logs / "worker.log")
+    mailer_env = process_environment(wired_environment(compose, "mailer", addresses))
+    apps.start("mailer", command_line(services["mailer"]), mailer_env, logs / "mailer.log")
     api_port = free_port()
     api_env = process_environment(wired_environment(compose, "api", addresses))
     apps.start("api", command_line(services["api"], api_port), api_env, logs / "api.log")
@@ -335,5 +337,5 @@ def test_api_and_worker_run_against_external_temporal_and_postgres(deployment: D
     d.apps.stop()  # SIGTERM, as `docker compose stop` sends it
     codes = {name: proc.returncode for name, proc in d.apps.processes}
     # uvicorn re-raises the SIGTERM it handled once it has shut down, so it "dies" of it (143 in Docker).
-    assert codes == {"worker": 0, "api": -signal.SIGTERM}, d.explain(codes)
+    assert codes == {"worker": 0, "mailer": 0, "api": -signal.SIGTERM}, d.explain(codes)
     assert "Application shutdown complete" in (d.logs / "api.log").read_text(), d.explain()

@@ -1,0 +1,48 @@
+"""The mail process: delivers the notification outbox by e-mail (`python mailer.py`).
+
+Why a process of its own: composing a notification (names, knowledge-base suggestions) and talking
+SMTP took about 7 % of the worker's CPU and shared its GIL with workflow tasks and SLA timers, which
+made breaches fire later under load (BENCHMARKS.md). And the outbox must have exactly one deliverer,
+while workers are what one scales out. The worker still delivers when WORKER_SENDS_MAIL is true
+(its default, for a single-process setup); `make dev` and docker-compose run this process instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+from activities.mail_outbox import MailOutbox
+from activities.mailer import MailSettings
+from infra.log import configure_logging, get_logger
+from infra.settings import get_settings
+from store.db import create_engine
+
+log = get_logger(__name__)
+
+
+async def main() -> None:
+    settings = get_settings()
+    configure_logging(settings)
+    if not os.environ.get("SMTP_HOST"):
+        log.error("SMTP_HOST is not set: there is no mail server to deliver to")
+        raise SystemExit(2)
+    engine = create_engine(settings.database_url, pool_size=2)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("mailer started", smtp_host=os.environ["SMTP_HOST"])
+    try:
+        await MailOutbox(engine, MailSettings(), settings.public_base_url).run(stop)
+    finally:
+        await engine.dispose()
+    log.info("mailer stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+    sys.stdout.flush()
+    sys.stderr.flush()
