@@ -98,6 +98,15 @@ tickets = Table(
         postgresql_using="gin",
         postgresql_ops={"subject": "gin_trgm_ops"},
     ),
+    # The duplicate check on create (store.ticket_queries.similar_open_tickets); needs btree_gist.
+    Index(
+        "ix_tickets_open_org_subject_trgm",
+        "org_id",
+        "subject",
+        postgresql_using="gist",
+        postgresql_ops={"subject": "gist_trgm_ops"},
+        postgresql_where=text("status IN ('open', 'pending', 'escalated')"),
+    ),
 )
 
 ticket_events = Table(

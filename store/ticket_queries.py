@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import BindParameter, Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.tables import ticket_events, tickets
+
+OPEN_STATUSES = ("open", "pending", "escalated")  # as in the predicate of ix_tickets_open_org_subject_trgm
 
 
 @dataclass
@@ -99,12 +101,23 @@ async def next_ticket_id(conn: AsyncConnection) -> int:
 async def similar_open_tickets(
     conn: AsyncConnection, org_id: str, subject: str, threshold: float = 0.45, limit: int = 5
 ) -> list[dict[str, Any]]:
-    """One ticket per subject (seed 001): open tickets of the organisation whose subject is similar."""
+    """One ticket per subject (seed 001): open tickets of the organisation whose subject is similar.
+
+    `subject % :s` is `similarity(subject, :s) >= pg_trgm.similarity_threshold`, the same test as
+    comparing the similarity, but one a trigram index answers: `ix_tickets_open_org_subject_trgm`,
+    GiST (org_id, subject) over open tickets. The threshold is set for this transaction only
+    (`set_config(..., true)`, i.e. `SET LOCAL`), and the statuses are written into the SQL so that a
+    generic plan of the prepared statement can still use that partial index.
+    """
+    await conn.execute(select(func.set_config("pg_trgm.similarity_threshold", str(threshold), True)))
     score = func.similarity(tickets.c.subject, subject)
+    open_statuses: BindParameter[str] = bindparam(
+        "open_statuses", OPEN_STATUSES, expanding=True, literal_execute=True
+    )
     query = (
         select(tickets.c.id, tickets.c.subject, tickets.c.status, score.label("similarity"))
-        .where(tickets.c.org_id == org_id, tickets.c.status.in_(("open", "pending", "escalated")))
-        .where(score >= threshold)
+        .where(tickets.c.org_id == org_id, tickets.c.status.in_(open_statuses))
+        .where(tickets.c.subject.op("%")(subject))
         .order_by(score.desc())
         .limit(limit)
     )
