@@ -8,11 +8,13 @@ the workflow asks "what is due next" and sleeps until then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from domain.calendar import BusinessCalendar, CalendarSpec, default_calendar_spec
+from domain.calendar import BusinessCalendar, CalendarSpec, WeeklyInterval, default_calendar_spec
 
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
@@ -269,9 +271,18 @@ def next_breach_due(sla: SlaState | None) -> datetime | None:
 
 def clock_view(clock: SlaClock, sla: SlaState, now: datetime) -> dict[str, Any]:
     """What a person wants to see of a clock at `now`: status, target, used, remaining, due."""
-    calendar = sla.calendar
-    used = clock.used(calendar, now)
-    due = clock.at_used(calendar, clock.target_seconds) if not clock.stopped else None
+    return _clock_view(clock, lambda: sla.calendar, now)
+
+
+def _clock_view(clock: SlaClock, calendar: Callable[[], BusinessCalendar], now: datetime) -> dict[str, Any]:
+    """`clock_view` asking for the calendar only for a running clock (the only kind that needs one)."""
+    if clock.running_since is None:
+        used = clock.used_seconds
+        due = None
+    else:
+        cal = calendar()
+        used = clock.used(cal, now)
+        due = clock.at_used(cal, clock.target_seconds) if not clock.stopped else None
     return {
         "name": clock.name,
         "status": clock.status(),
@@ -331,16 +342,14 @@ def sla_json(sla: SlaState) -> dict[str, Any]:
 
 
 def clocks_from_json(data: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
-    """Live clock views from a stored SLA, at `now` (the API computes remaining time at read time)."""
-    spec = CalendarSpec(
-        data["calendar"]["timezone"], data["calendar"]["weekly"], data["calendar"]["holidays"]
-    )
-    policy = SlaPolicy(
-        data["policy"], data["policy_version"], data["calendar_name"], spec, (), data["warning_ratio"]
-    )
-    clocks = []
-    for raw in data["clocks"]:
-        clock = SlaClock(
+    """Live clock views from a stored SLA, at `now` (the API computes remaining time at read time).
+
+    Lists call this for every row, so the calendar is built once per distinct stored calendar (see
+    `_stored_calendar`) and only when a clock is running: a paused or stopped clock shows its banked
+    time and does no calendar work.
+    """
+    clocks = [
+        SlaClock(
             **{
                 **raw,
                 "running_since": datetime.fromisoformat(raw["running_since"])
@@ -349,6 +358,31 @@ def clocks_from_json(data: dict[str, Any], now: datetime) -> list[dict[str, Any]
                 "breached_at": datetime.fromisoformat(raw["breached_at"]) if raw["breached_at"] else None,
             }
         )
-        clocks.append(clock)
-    sla = SlaState(policy, clocks)
-    return [clock_view(c, sla, now) for c in clocks]
+        for raw in data["clocks"]
+    ]
+    built: list[BusinessCalendar] = []
+
+    def calendar() -> BusinessCalendar:
+        if not built:
+            built.append(_stored_calendar(data["calendar"]))
+        return built[0]
+
+    return [_clock_view(c, calendar, now) for c in clocks]
+
+
+def _stored_calendar(data: dict[str, Any]) -> BusinessCalendar:
+    """The calendar of a stored SLA (`sla_json`'s "calendar"), built once per distinct content."""
+    try:
+        weekly = tuple((w["weekday"], w["start"], w["end"]) for w in data["weekly"])
+        return _calendar_for(data["timezone"], weekly, tuple(data["holidays"]))
+    except (KeyError, TypeError):  # not the stored shape: let CalendarSpec say what is wrong
+        spec = CalendarSpec(data["timezone"], data["weekly"], data["holidays"])
+        return BusinessCalendar.from_spec(spec)
+
+
+@lru_cache(maxsize=256)
+def _calendar_for(
+    timezone: str, weekly: tuple[tuple[int, str, str], ...], holidays: tuple[str, ...]
+) -> BusinessCalendar:
+    spec = CalendarSpec(timezone, tuple(WeeklyInterval(*w) for w in weekly), holidays)
+    return BusinessCalendar.from_spec(spec)

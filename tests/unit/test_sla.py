@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
+import domain.sla
 from domain.commands import Reclassify, Reply, Resolve
 from domain.sla import (
     FIRST_RESPONSE,
     RESOLUTION,
     BreachActions,
     PolicyRule,
+    SlaState,
+    clock_view,
+    clocks_from_json,
     default_policy,
     next_sla_deadline,
     overdue_sla_deadlines,
+    sla_json,
+    stop,
 )
 from domain.ticket import Actor, Kind, NewTicket, Role, TicketState, Tier
 from domain.transitions import decide, decide_sla, evolve, number
@@ -145,3 +154,46 @@ def test_recording_overdue_deadlines_before_a_late_reply_keeps_the_breach() -> N
     assert first.stopped and first.breached and first.status() == "breached"
     assert first.breached_at == datetime(2026, 11, 23, 11, 0, tzinfo=SP)
     assert overdue_sla_deadlines(state.sla, reply_at) == []
+
+
+def stored(sla: SlaState) -> dict:
+    """The SLA as a snapshot carries it once it has been through JSON (as the API reads it)."""
+    return json.loads(json.dumps(sla_json(sla)))
+
+
+def test_clocks_from_json_matches_the_views_of_the_live_clocks() -> None:
+    holidays = tuple(f"2026-{month:02}-{day:02}" for month in range(1, 13) for day in (1, 9, 17, 25))
+    state = ticket(severity=2, policy=default_policy(holidays))
+    assert state.sla is not None
+    sla = state.sla
+    stop(sla.clock(FIRST_RESPONSE), sla.calendar, MONDAY_9 + timedelta(hours=5))
+    sla.clock(FIRST_RESPONSE).breached = True
+    sla.clock(FIRST_RESPONSE).breached_at = MONDAY_9 + timedelta(hours=4)
+    for now in (MONDAY_9 + timedelta(hours=1), MONDAY_9 + timedelta(days=9, hours=3)):
+        expected = [clock_view(c, sla, now) for c in sla.clocks]
+        assert clocks_from_json(stored(sla), now) == expected
+        assert clocks_from_json(stored(sla), now) == expected  # the cached calendar answers the same
+    assert [v["status"] for v in expected] == ["breached", "running"]
+    assert expected[1]["due"] is not None and expected[0]["due"] is None
+
+
+def test_paused_and_stopped_clocks_do_no_calendar_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = ticket(severity=3)
+    assert state.sla is not None
+    sla = state.sla
+    at = MONDAY_9 + timedelta(hours=2)
+    stop(sla.clock(FIRST_RESPONSE), sla.calendar, at)
+    stop(sla.clock(RESOLUTION), sla.calendar, at)  # paused: banked, not running
+    sla.clock(RESOLUTION).stopped = False
+    expected = [clock_view(c, sla, at + timedelta(days=3)) for c in sla.clocks]
+    assert [v["status"] for v in expected] == ["met", "paused"]
+    assert [v["used_seconds"] for v in expected] == [7200, 7200]
+
+    def no_calendar(*args: object) -> None:
+        raise AssertionError("a clock that does not run needs no calendar")
+
+    monkeypatch.setattr(domain.sla, "_stored_calendar", no_calendar)
+    monkeypatch.setattr(domain.sla.BusinessCalendar, "from_spec", no_calendar)
+    data = stored(sla)
+    data["calendar"]["timezone"] = "Nowhere/Atlantis"
+    assert clocks_from_json(data, at + timedelta(days=3)) == expected
