@@ -215,21 +215,27 @@ class SlaDeadline:
         return f"SLA {CLOCK_LABELS[self.clock]} {self.kind}"
 
 
-def next_sla_deadline(sla: SlaState) -> SlaDeadline | None:
-    """The nearest pending warning or breach among running clocks."""
+def pending_sla_deadlines(sla: SlaState) -> list[SlaDeadline]:
+    """Every warning and breach still to come for the running clocks, in no particular order."""
     calendar = sla.calendar
-    candidates: list[SlaDeadline] = []
+    pending: list[SlaDeadline] = []
     for clock in sla.clocks:
         if clock.running_since is None or clock.stopped:
             continue
         if not clock.warned and not clock.breached:
             due = clock.at_used(calendar, clock.target_seconds * sla.policy.warning_ratio)
             if due is not None:
-                candidates.append(SlaDeadline(clock.name, "warning", due))
+                pending.append(SlaDeadline(clock.name, "warning", due))
         if not clock.breached:
             due = clock.at_used(calendar, clock.target_seconds)
             if due is not None:
-                candidates.append(SlaDeadline(clock.name, "breach", due))
+                pending.append(SlaDeadline(clock.name, "breach", due))
+    return pending
+
+
+def next_sla_deadline(sla: SlaState) -> SlaDeadline | None:
+    """The nearest pending warning or breach among running clocks (a breach first at a tie)."""
+    candidates = pending_sla_deadlines(sla)
     return min(candidates, key=lambda d: (d.due, d.kind != "breach")) if candidates else None
 
 
@@ -239,20 +245,8 @@ def overdue_sla_deadlines(sla: SlaState, now: datetime) -> list[SlaDeadline]:
     A command can reach the workflow in the same task as the timer of a deadline it is late for;
     recording these first keeps the breach even when the command then stops or pauses the clock.
     """
-    calendar = sla.calendar
-    found: list[SlaDeadline] = []
-    for clock in sla.clocks:
-        if clock.running_since is None or clock.stopped:
-            continue
-        if not clock.warned and not clock.breached:
-            due = clock.at_used(calendar, clock.target_seconds * sla.policy.warning_ratio)
-            if due is not None and due <= now:
-                found.append(SlaDeadline(clock.name, "warning", due))
-        if not clock.breached:
-            due = clock.at_used(calendar, clock.target_seconds)
-            if due is not None and due <= now:
-                found.append(SlaDeadline(clock.name, "breach", due))
-    return sorted(found, key=lambda d: (d.due, d.kind != "warning"))
+    overdue = [d for d in pending_sla_deadlines(sla) if d.due <= now]
+    return sorted(overdue, key=lambda d: (d.due, d.kind != "warning"))
 
 
 def next_breach_due(sla: SlaState | None) -> datetime | None:
