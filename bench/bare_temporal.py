@@ -109,11 +109,14 @@ class BareClocks:
 @asynccontextmanager
 async def bare_worker(client: Any, task_queue: str) -> AsyncIterator[Any]:
     """A worker with worker.py's settings, for BareEntity only, on its own task queue."""
+    import compileall
+
     from temporalio.worker import Worker
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
     from infra.settings import Settings
 
+    compileall.compile_file(__file__, quiet=2)  # as worker.py does: the sandbox re-imports per run
     settings = Settings()  # the same slots and cache size as worker.py's build_worker
     worker = Worker(
         client,
