@@ -12,6 +12,7 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -38,12 +39,20 @@ def build_worker(client: Client, settings: Settings, jira: JiraSettings | None =
         workflows=list(WORKFLOWS),
         activities=activities_for(engine, jira),
         workflow_runner=sandbox_runner(),
-        max_cached_workflows=settings.worker_max_cached_workflows,
-        max_concurrent_workflow_tasks=settings.worker_max_workflow_tasks,
-        max_concurrent_activities=settings.worker_max_activities,
-        max_concurrent_local_activities=settings.worker_max_local_activities,
-        graceful_shutdown_timeout=timedelta(seconds=10),
+        **worker_tuning(settings),
     )
+
+
+def worker_tuning(settings: Settings) -> dict[str, Any]:
+    """Cache and slot sizes from the settings; the benchmarks' bare worker uses the same ones, so
+    that a baseline differs from Escalator only in the work it does."""
+    return {
+        "max_cached_workflows": settings.worker_max_cached_workflows,
+        "max_concurrent_workflow_tasks": settings.worker_max_workflow_tasks,
+        "max_concurrent_activities": settings.worker_max_activities,
+        "max_concurrent_local_activities": settings.worker_max_local_activities,
+        "graceful_shutdown_timeout": timedelta(seconds=10),
+    }
 
 
 def mail_outbox(settings: Settings) -> MailOutbox | None:

@@ -332,3 +332,22 @@ def emit(figures: dict[str, Any]) -> None:
     """The last line of every benchmark: one JSON object for scripts."""
     sys.stdout.flush()
     print(json.dumps(figures, sort_keys=True), flush=True)
+
+
+def exit_after(run: Callable[[], None]) -> None:
+    """Run a benchmark's main, print any failure, and leave with `os._exit` (status 0 or 1).
+
+    Every process that used a Temporal client ends this way: the SDK can abort during interpreter
+    finalisation (sdk-python#300), which would turn a finished run into a crash.
+    """
+    code = 0
+    try:
+        run()
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -115,19 +115,15 @@ async def bare_worker(client: Any, task_queue: str) -> AsyncIterator[Any]:
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
     from infra.settings import Settings
+    from worker import worker_tuning
 
     compileall.compile_file(__file__, quiet=2)  # as worker.py does: the sandbox re-imports per run
-    settings = Settings()  # the same slots and cache size as worker.py's build_worker
     worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[BareEntity, BareClocks],
         workflow_runner=SandboxedWorkflowRunner(),
-        max_cached_workflows=settings.worker_max_cached_workflows,
-        max_concurrent_workflow_tasks=settings.worker_max_workflow_tasks,
-        max_concurrent_activities=settings.worker_max_activities,
-        max_concurrent_local_activities=settings.worker_max_local_activities,
-        graceful_shutdown_timeout=timedelta(seconds=10),
+        **worker_tuning(Settings()),
     )
     async with worker:
         yield worker
@@ -236,30 +232,14 @@ def dev_server(data_dir: Path | None = None) -> Iterator[tuple[str, int]]:
     import subprocess
     import tempfile
 
-    from infra.binaries import temporal_cli
-    from infra.devstack import wait_for_port
+    from infra.devstack import dev_server_args, wait_for_port
     from tests.support.ports import free_port
-    from workflows.search_attributes import cli_flags
 
     with tempfile.TemporaryDirectory(prefix="bare-temporal-") as tmp:
         folder = data_dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        args = [
-            temporal_cli(),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--db-filename",
-            str(folder / "temporal.db"),
-            "--log-level",
-            "warn",
-            *cli_flags(),
-            "--headless",
-        ]
+        args = dev_server_args(port, folder / "temporal.db")
         with (folder / "temporal.log").open("ab") as log:
             proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -316,15 +296,6 @@ if __name__ == "__main__":
     # The workflow must come from the importable module, not from __main__, so the sandbox can
     # re-import it by name.
     from bench import bare_temporal
+    from bench._common import exit_after
 
-    try:
-        bare_temporal.main()
-        code = 0
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exit_after(bare_temporal.main)

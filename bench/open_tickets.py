@@ -50,7 +50,7 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 
 from bench import bare_temporal as bare  # noqa: E402
-from bench._common import emit, escalator_running, percentile  # noqa: E402
+from bench._common import emit, escalator_running, exit_after, percentile  # noqa: E402
 
 CALENDAR = "bench-24x7"
 POLICY = "bench-fast"
@@ -467,14 +467,5 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", help="with --api: the read model's database")
     parser.add_argument("--temporal", help="with --api: the Temporal frontend (for the baseline)")
     parser.add_argument("--worker-pid", type=int, help="with --api: the worker process to measure")
-    code = 0
-    try:
-        emit(main(parser.parse_args()))
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    arguments = parser.parse_args()
+    exit_after(lambda: emit(main(arguments)))

@@ -45,6 +45,7 @@ from bench._common import (  # noqa: E402
     PySpy,
     emit,
     escalator_running,
+    exit_after,
     run_concurrently,
     stack_pids,
     summarise_profile,
@@ -336,15 +337,5 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", default="1,50", help="comma-separated client counts")
     parser.add_argument("--profile", action="store_true", help="add a py-spy pass on the API and worker")
     parser.add_argument("--profile-dir", help="where py-spy writes (implies --profile)")
-    code = 0
-    try:
-        figures = main(parser.parse_args())
-        emit(figures)
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    arguments = parser.parse_args()
+    exit_after(lambda: emit(main(arguments)))

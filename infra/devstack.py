@@ -87,10 +87,9 @@ def wait_for_port(host: str, port: int, seconds: float, proc: subprocess.Popen[b
     raise TimeoutError(f"{host}:{port} did not answer within {seconds:.0f}s")
 
 
-def start_temporal(stack: Stack, cfg: DevConfig, logs: Path) -> str:
-    if cfg.temporal_address:
-        register_search_attributes(cfg.temporal_address)
-        return cfg.temporal_address
+def dev_server_args(port: int, db_file: Path, ui_port: int | None = None) -> list[str]:
+    """`temporal server start-dev` on loopback with a SQLite file and our search attributes; the
+    benchmarks start their baseline server with the very same flags."""
     args = [
         temporal_cli(),
         "server",
@@ -98,14 +97,22 @@ def start_temporal(stack: Stack, cfg: DevConfig, logs: Path) -> str:
         "--ip",
         "127.0.0.1",
         "--port",
-        str(cfg.temporal_port),
+        str(port),
         "--db-filename",
-        str(cfg.data_dir / "temporal.db"),
+        str(db_file),
         "--log-level",
         "warn",
         *cli_flags(),
     ]
-    args += ["--headless"] if cfg.headless else ["--ui-port", str(cfg.ui_port)]
+    return args + (["--headless"] if ui_port is None else ["--ui-port", str(ui_port)])
+
+
+def start_temporal(stack: Stack, cfg: DevConfig, logs: Path) -> str:
+    if cfg.temporal_address:
+        register_search_attributes(cfg.temporal_address)
+        return cfg.temporal_address
+    ui_port = None if cfg.headless else cfg.ui_port
+    args = dev_server_args(cfg.temporal_port, cfg.data_dir / "temporal.db", ui_port)
     proc = stack.start("temporal", args, dict(os.environ), logs / "temporal.log")
     wait_for_port("127.0.0.1", cfg.temporal_port, 60, proc)
     return f"127.0.0.1:{cfg.temporal_port}"
