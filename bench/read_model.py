@@ -462,17 +462,21 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
             async with engine.connect() as conn:
                 return await similar_open_tickets(conn, mid, similar_subject)
 
-        async def pk_floor() -> Any:
-            from sqlalchemy import select
+        def pk_read(on: Any) -> Callable[[], Awaitable[Any]]:
+            """One ticket's snapshot by primary key: the floor every query is compared with."""
 
-            from store.tables import tickets
+            async def read() -> Any:
+                from sqlalchemy import select
 
-            async with engine.connect() as conn:
-                return (
-                    await conn.execute(
-                        select(tickets.c.snapshot).where(tickets.c.id == rng.randint(first, last))
-                    )
-                ).first()
+                from store.tables import tickets
+
+                async with on.connect() as conn:
+                    picked = select(tickets.c.snapshot).where(tickets.c.id == rng.randint(first, last))
+                    return (await conn.execute(picked)).first()
+
+            return read
+
+        pk_floor = pk_read(engine)
 
         from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -481,17 +485,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         # The same floor on an engine without pool_pre_ping (store/db.py pings on every checkout).
         no_ping = create_async_engine(normalise_url(url), pool_size=10, max_overflow=10, pool_pre_ping=False)
 
-        async def pk_floor_no_ping() -> Any:
-            from sqlalchemy import select
-
-            from store.tables import tickets
-
-            async with no_ping.connect() as conn:
-                return (
-                    await conn.execute(
-                        select(tickets.c.snapshot).where(tickets.c.id == rng.randint(first, last))
-                    )
-                ).first()
+        pk_floor_no_ping = pk_read(no_ping)
 
         store_calls: dict[str, Callable[[], Awaitable[Any]]] = {
             "by_status": lister(lambda: TicketFilter(status=["open"])),

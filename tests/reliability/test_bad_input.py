@@ -16,19 +16,16 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.jira_settings import JiraSettings
-from api.app import create_app
 from api.body_limits import DEFAULT_MAX_BYTES
 from domain.webhook_signature import sign
 from infra.settings import Settings
 from store.tables import escalation_events, webhook_deliveries
-from tests.reliability.world import escalate, open_ticket
+from tests.reliability.world import app_with_webhook_secret, escalate, open_ticket
 from tests.support.identities import Member, Org, make_org, make_staff
 
 WEBHOOK_SECRET = "bad-input-webhook-secret"
@@ -47,10 +44,7 @@ class Bed:
 
 @pytest_asyncio.fixture(scope="module")
 async def app(settings: Settings, engine: AsyncEngine, client: Client) -> FastAPI:
-    jira = JiraSettings(
-        base_url="http://127.0.0.1:9", pat=SecretStr("unused"), webhook_secret=SecretStr(WEBHOOK_SECRET)
-    )
-    return create_app(settings, engine=engine, temporal=client, jira=jira)
+    return app_with_webhook_secret(settings, engine, client, WEBHOOK_SECRET)
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -18,20 +18,17 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.jira_settings import JiraSettings
-from api.app import create_app
 from domain.webhook_signature import sign
 from infra.settings import Settings
 from store.identities import hash_key
 from store.tables import api_keys
 from tests.reliability.log_capture import captured_logs
-from tests.reliability.world import open_ticket, upload_text
+from tests.reliability.world import app_with_webhook_secret, open_ticket, upload_text
 from tests.support.identities import Org, make_org, make_staff
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,10 +60,7 @@ DEV_ONLY = "dev-only-"  # docker-compose.yml: `${POSTGRES_PASSWORD:-dev-only-pas
 
 @pytest_asyncio.fixture(scope="module")
 async def app(settings: Settings, engine: AsyncEngine, client: Client) -> FastAPI:
-    jira = JiraSettings(
-        base_url="http://127.0.0.1:9", pat=SecretStr("unused"), webhook_secret=SecretStr(WEBHOOK_SECRET)
-    )
-    return create_app(settings, engine=engine, temporal=client, jira=jira)
+    return app_with_webhook_secret(settings, engine, client, WEBHOOK_SECRET)
 
 
 @pytest_asyncio.fixture(scope="module")

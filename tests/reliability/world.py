@@ -13,8 +13,13 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI, routing
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
 
+from activities.jira_settings import JiraSettings
+from api.app import create_app
+from infra.settings import Settings
 from store import identities
 from tests.support.identities import Member, Org, make_org, make_staff
 
@@ -60,6 +65,14 @@ class World:
         if role in STAFF_ROLES:
             return self.staff[role]
         return (side or self.a).org[role]
+
+
+def app_with_webhook_secret(settings: Settings, engine: AsyncEngine, client: Client, secret: str) -> FastAPI:
+    """The app with a JIRA that signs webhooks with `secret` and is never reached (port 9, discard)."""
+    jira = JiraSettings(
+        base_url="http://127.0.0.1:9", pat=SecretStr("unused"), webhook_secret=SecretStr(secret)
+    )
+    return create_app(settings, engine=engine, temporal=client, jira=jira)
 
 
 def api_operations(app: FastAPI) -> Iterator[tuple[str, str]]:
