@@ -1,7 +1,7 @@
 # One image for the API, the worker and the migrations; whoever runs it picks the process:
 #   docker run escalator                               the API (uvicorn api.app:app on :8000)
 #   docker run escalator python worker.py              the worker
-#   docker run escalator python mailer.py              the e-mail sender (the outbox)
+#   docker run escalator python -m entrypoints.mailer             the e-mail sender (the outbox)
 #   docker run escalator python -m store.migrate       migrations, then exit
 # docker-compose.yml builds it and runs all three.
 FROM python:3.11-slim
@@ -27,7 +27,9 @@ COPY store/ store/
 COPY api/ api/
 COPY infra/ infra/
 COPY cli/ cli/
-COPY worker.py mailer.py ./
+COPY integrations/ integrations/
+COPY entrypoints/ entrypoints/
+COPY worker.py ./
 
 # Installed as root and left owned by root: the service user can run the code but not change it.
 # Bytecode written now, since PYTHONDONTWRITEBYTECODE stops Python writing it later: the workflow

@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 dev: $(STAMP)
-	$(BIN)/python -m infra.devstack
+	$(BIN)/python -m entrypoints.devstack
 
 # The UI screenshot test needs a browser: install Debian's Chromium when apt-get is there (best effort).
 chromium:

@@ -11,8 +11,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from activities.jira_activities import load_jira_settings
-from activities.jira_settings import JiraSettings
 from api.body_limits import install_body_limits
 from api.metrics_endpoint import install_metrics
 from api.openapi_responses import document_problems
@@ -35,6 +33,8 @@ from api.routers import (
 )
 from infra.log import configure_logging
 from infra.settings import Settings, get_settings
+from integrations.jira.cards import load_jira_settings
+from integrations.jira.settings import JiraSettings
 from store.db import create_engine
 
 _FROM_ENVIRONMENT: object = object()

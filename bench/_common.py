@@ -56,8 +56,8 @@ async def run_concurrently(
 @contextmanager
 def escalator_running() -> Iterator[tuple[str, Any]]:
     """Start the whole `make dev` stack (headless) in a temporary directory; yields the API URL and the
-    `infra.devstack.RunningStack` (keys, Temporal address, database URL, the processes)."""
-    from infra.devstack import DevConfig, start_stack
+    `entrypoints.devstack.RunningStack` (keys, Temporal address, database URL, the processes)."""
+    from entrypoints.devstack import DevConfig, start_stack
     from tests.support.ports import free_port
 
     with tempfile.TemporaryDirectory(prefix="escalator-bench-") as tmp:
@@ -257,7 +257,17 @@ def _area(frame: str) -> str:
     return "other"
 
 
-PROJECT_FRAME = ("(api/", "(domain/", "(workflows/", "(activities/", "(store/", "(infra/", "(worker.py")
+PROJECT_FRAME = (
+    "(api/",
+    "(domain/",
+    "(workflows/",
+    "(activities/",
+    "(store/",
+    "(infra/",
+    "(integrations/",
+    "(entrypoints/",
+    "(worker.py",
+)
 GENERIC_FRAME = (
     "(asyncio/",
     "(threading.py",

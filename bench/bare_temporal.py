@@ -114,8 +114,8 @@ async def bare_worker(client: Any, task_queue: str) -> AsyncIterator[Any]:
     from temporalio.worker import Worker
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+    from entrypoints.worker import worker_tuning
     from infra.settings import Settings
-    from worker import worker_tuning
 
     compileall.compile_file(__file__, quiet=2)  # as worker.py does: the sandbox re-imports per run
     worker = Worker(
@@ -228,11 +228,11 @@ def print_figures(title: str, figures: dict[str, float]) -> None:
 
 @contextmanager
 def dev_server(data_dir: Path | None = None) -> Iterator[tuple[str, int]]:
-    """`temporal server start-dev` with the flags of infra/devstack.py; yields its address and pid."""
+    """`temporal server start-dev` with the flags of entrypoints/devstack.py; yields its address and pid."""
     import subprocess
     import tempfile
 
-    from infra.devstack import dev_server_args, wait_for_port
+    from entrypoints.devstack import dev_server_args, wait_for_port
     from tests.support.ports import free_port
 
     with tempfile.TemporaryDirectory(prefix="bare-temporal-") as tmp:

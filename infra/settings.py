@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     worker_max_workflow_tasks: int = Field(default=16, ge=1)
     worker_max_activities: int = Field(default=32, ge=1)
     worker_max_local_activities: int = Field(default=32, ge=1)
-    # The worker delivers the mail outbox itself unless a separate `mailer.py` does (make dev, compose).
+    # The worker delivers the mail outbox itself unless entrypoints.mailer does (make dev, compose).
     worker_sends_mail: bool = True
     # Beyond this many open tickets, a timer or update of an evicted ticket replays its history first.
     worker_max_cached_workflows: int = Field(default=10_000, ge=0)

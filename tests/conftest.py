@@ -87,7 +87,7 @@ async def client(temporal_env: WorkflowEnvironment) -> Client:
 
 @pytest_asyncio.fixture(scope="session")
 async def worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    from worker import build_worker
+    from entrypoints.worker import build_worker
 
     w = build_worker(client, settings)
     async with w:

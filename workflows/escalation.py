@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
         EscalationProjection,
         EscalationProjectionActivities,
     )
-    from activities.jira_activities import CardInfo, CommentRequest, CreateCardRequest, JiraActivities
+    from activities.jira import JiraActivities
     from activities.notifications import NotificationActivities, NotificationRequest
     from domain.business_days import business_days_later, end_of_local_day, local_today
     from domain.calendar import BusinessCalendar, default_calendar_spec
@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         Verify,
     )
     from domain.ticket import Actor
+    from integrations.jira.cards import CardInfo, CommentRequest, CreateCardRequest
     from workflows import search_attributes as sa
     from workflows.escalation_input import EscalationInput
     from workflows.refusals import refusal

@@ -6,8 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from activities.jira_activities import read_card
-from activities.jira_client import JiraError
 from api.auth import CurrentUser, can_see_ticket, ensure_visible
 from api.escalation_schemas import (
     CardIn,
@@ -26,6 +24,8 @@ from domain.commands import Escalate
 from domain.escalation import Stage
 from domain.escalation_commands import CreateCard, LinkCard, MoveStage, SetEta, UnlinkCard, Verify
 from domain.snapshot import json_ready
+from integrations.jira.cards import read_card
+from integrations.jira.client import JiraError
 from store.escalation_queries import escalation_timeline, get_escalation, list_escalations, next_escalation_id
 from store.idempotency import IdempotencyConflict, claim, request_hash
 from store.identities import Principal

@@ -12,12 +12,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from activities.adf import adf_to_text
 from api.problems import Problem
 from domain.card_progress import progress_for
 from domain.escalation_commands import CardChanged
 from domain.webhook_signature import verify
 from infra.log import get_logger
+from integrations.jira.adf import adf_to_text
 from store.escalation_queries import delivery_seen, escalations_for_card, remember_delivery
 from workflows.escalation import EscalationWorkflow
 from workflows.escalation_input import escalation_workflow_id

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from api.inbound_mail import MailIntake
+from entrypoints.inbound_mail import MailIntake
 from infra.settings import Settings
-from infra.smtp_inbound import InboundServer, InboundSettings
+from integrations.mail.inbound_server import InboundServer, InboundSettings
 from store import identities
 from tests.api.test_conversation_api import PNG
 from tests.support.identities import Org

@@ -22,7 +22,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from api.routers import kb
-from infra.demo_kb import demo_articles, load_demo_kb
+from entrypoints.demo_kb import demo_articles, load_demo_kb
 from infra.settings import Settings
 from store.kb_tables import kb_articles
 from store.migrate import alembic_config

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from activities.mail_outbox import MailOutbox
-from activities.mailer import MailSettings
-from infra.mail_sink import MailSink
+from entrypoints.mail_sink import MailSink
+from integrations.mail.outbox import MailOutbox
+from integrations.mail.smtp import MailSettings
 from store import identities
 from store.tables import notifications
 from tests.support.identities import Org

@@ -38,7 +38,7 @@ def devstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, di
     env.pop("TEMPORAL_ADDRESS", None)
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.devstack"],
+        [sys.executable, "-m", "entrypoints.devstack"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -16,9 +16,9 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from activities.jira_settings import JiraSettings
 from api.app import create_app
 from infra.settings import Settings
+from integrations.jira.settings import JiraSettings
 from tests.jira_server import JiraServer
 from tests.support.identities import Org, make_org, make_staff
 from tests.support.ports import free_port
@@ -67,7 +67,7 @@ async def bed(
     settings: Settings, engine: AsyncEngine, client: Client, jira_site: JiraServer, jira_settings: JiraSettings,
     api_port: int,
 ) -> AsyncIterator[Bed]:  # fmt: skip
-    from worker import build_worker
+    from entrypoints.worker import build_worker
 
     esc_settings = settings.model_copy(
         update={

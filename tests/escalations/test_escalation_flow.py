@@ -227,7 +227,7 @@ async def test_link_existing_card_by_key_and_refusals(
 
 
 async def cards_labelled(bed: Bed, escalation_id: str) -> list[str]:
-    from activities.jira_client import JiraClient
+    from integrations.jira.client import JiraClient
 
     settings = bed.jira_settings
     async with JiraClient.from_settings(settings) as jira:

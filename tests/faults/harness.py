@@ -2,7 +2,7 @@
 
 Each scenario starts its own stack (Temporal dev server on a SQLite file, embedded PostgreSQL, worker,
 API, demo JIRA, mail sink, inbound mail) in a temporary directory on free loopback ports, through
-`infra.devstack.start_stack`, so that killing a piece never disturbs another test. A process is
+`entrypoints.devstack.start_stack`, so that killing a piece never disturbs another test. A process is
 restarted with exactly the command line and environment the stack gave it (read back from
 /proc/<pid>/environ before it is stopped), which is what an operator or a supervisor would do.
 """
@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import pytest
 
-from infra.devstack import DevConfig, RunningStack, start_stack, wait_for_port
+from entrypoints.devstack import DevConfig, RunningStack, start_stack, wait_for_port
 from tests.support.ports import free_port
 
 # Variables that would point the stack at servers outside its temporary directory.

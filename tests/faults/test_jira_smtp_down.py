@@ -207,7 +207,7 @@ def outbox(database: str, ids: list[int]) -> tuple[int, int, int]:
 
 async def jira_cards(stack: FaultStack, escalation_ids: list[str]) -> dict[str, list[str]]:
     """Search the demo JIRA by each escalation's marker label, as the escalation itself does."""
-    from activities.jira_client import escalation_label
+    from integrations.jira.client import escalation_label
 
     env = stack.launches["worker"].env
     auth = (env["JIRA_EMAIL"], env["JIRA_API_TOKEN"])
@@ -237,8 +237,8 @@ async def owed_message_ids(stack: FaultStack, ids: list[int]) -> set[str]:
     """What the outbox owes, composed again from its rows: the Message-IDs each row must produce."""
     from sqlalchemy import select
 
-    from activities.mail_composer import compose
-    from activities.mailer import MailSettings
+    from integrations.mail.composer import compose
+    from integrations.mail.smtp import MailSettings
     from store.db import create_engine
     from store.tables import notifications
 

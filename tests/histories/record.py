@@ -127,7 +127,7 @@ async def record(only: set[str] | None = None) -> None:
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=temporal_cli(), search_attributes=ALL_KEYS
         )
-        from worker import build_worker
+        from entrypoints.worker import build_worker
 
         settings = Settings(database_url=pg.url, temporal_task_queue=f"histories-{uuid.uuid4().hex[:6]}")
         try:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from activities.jira_client import BearerAuth, JiraClient
+from integrations.jira.client import BearerAuth, JiraClient
 from tests.jira_server import JiraServer
 
 WEBHOOK_SECRET = "it's-a-secret"

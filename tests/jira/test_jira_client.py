@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from activities.adf import adf_to_text
-from activities.jira_client import (
+from domain.card_progress import CardProgress
+from integrations.jira.adf import adf_to_text
+from integrations.jira.client import (
     JiraClient,
     JiraIssue,
     JiraNotFoundError,
@@ -21,8 +22,7 @@ from activities.jira_client import (
     escalation_label,
     parse_retry_after,
 )
-from activities.jira_settings import JiraSettings
-from domain.card_progress import CardProgress
+from integrations.jira.settings import JiraSettings
 from tests.jira.conftest import basic_client, bearer_client
 from tests.jira_server import JiraServer
 

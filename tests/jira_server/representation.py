@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from activities.adf import adf_to_text
+from integrations.jira.adf import adf_to_text
 from tests.jira_server.model import (
     Account,
     ChangeGroup,

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from activities import mail_templates as t
 from domain.mail_threading import REPLY_MARKER, strip_quoted_reply, ticket_id_from_subject
+from integrations.mail import templates as t
 
 ID = 4321
 SUBJECT = "Export stops at 500 rows"

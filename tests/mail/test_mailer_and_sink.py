@@ -13,8 +13,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from activities import mail_templates as t
-from activities.mailer import (
+from domain.mail_threading import message_id, message_ids_in, parse_message, ticket_id_from_message_ids
+from entrypoints.mail_sink import MailSink, eml_name
+from integrations.mail import templates as t
+from integrations.mail.smtp import (
     MailRejectedError,
     MailRetryableError,
     MailSettings,
@@ -23,8 +25,6 @@ from activities.mailer import (
     classify,
     send,
 )
-from domain.mail_threading import message_id, message_ids_in, parse_message, ticket_id_from_message_ids
-from infra.mail_sink import MailSink, eml_name
 from tests.support.ports import free_port
 
 DOMAIN = "escalator.localhost"
@@ -235,7 +235,7 @@ async def test_sink_runs_standalone(tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "infra.mail_sink",
+        "entrypoints.mail_sink",
         "--port",
         str(port),
         "--dir",

@@ -12,9 +12,9 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from activities.mailer import MailRejectedError, MailRetryableError, MailSettings, OutgoingMail, send
 from domain.mail_threading import message_id
-from infra.smtp_inbound import InboundDecision, InboundMail, InboundServer, InboundSettings
+from integrations.mail.inbound_server import InboundDecision, InboundMail, InboundServer, InboundSettings
+from integrations.mail.smtp import MailRejectedError, MailRetryableError, MailSettings, OutgoingMail, send
 from tests.support.ports import free_port
 
 DOMAIN = "escalator.localhost"
@@ -222,7 +222,7 @@ async def test_inbound_runs_standalone() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "infra.smtp_inbound",
+        "integrations.mail.inbound_server",
         "--port",
         str(port),
         stdout=asyncio.subprocess.PIPE,

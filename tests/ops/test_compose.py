@@ -17,11 +17,11 @@ import jsonschema
 import pytest
 from pydantic_settings import BaseSettings
 
-from activities.jira_activities import load_jira_settings
-from activities.jira_settings import JiraSettings
-from activities.mailer import MailSettings
 from infra.settings import Settings
 from infra.worker_telemetry import WorkerTelemetrySettings
+from integrations.jira.cards import load_jira_settings
+from integrations.jira.settings import JiraSettings
+from integrations.mail.smtp import MailSettings
 from store.db import normalise_url
 from tests.ops.compose_file import ROOT, container_environment, interpolate, job_script, our_services
 from workflows.search_attributes import ALL_KEYS, cli_flags
@@ -89,7 +89,7 @@ def test_our_image_serves_api_worker_and_migrations(compose: dict[str, Any]) -> 
         "migrate": ["python", "-m", "store.migrate"],
         "api": ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000"],
         "worker": ["python", "worker.py"],
-        "mailer": ["python", "mailer.py"],
+        "mailer": ["python", "-m", "entrypoints.mailer"],
     }
     dockerfile_cmd = re.search(r"^CMD (.+)$", (ROOT / "Dockerfile").read_text(), re.M)
     assert dockerfile_cmd is not None and dockerfile_cmd.group(1) == (

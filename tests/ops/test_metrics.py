@@ -27,14 +27,15 @@ from activities.escalation_projection import (
     EscalationProjection,
     EscalationProjectionActivities,
 )
-from activities.jira_activities import CommentRequest, CreateCardRequest, JiraActivities
-from activities.jira_settings import JiraSettings
+from activities.jira import JiraActivities
 from activities.projection import ProjectionActivities
 from domain.escalation import EscalationState, NewEscalation, Target
 from domain.read_model_rows import projection_rows
 from domain.ticket import NewTicket, TicketEvent, TicketState
 from infra.settings import Settings
 from infra.worker_telemetry import connect_with_telemetry, sdk_metrics_runtime, serve_domain_metrics
+from integrations.jira.cards import CommentRequest, CreateCardRequest
+from integrations.jira.settings import JiraSettings
 from tests.jira_server import JiraServer
 from tests.support.identities import Org
 from tests.support.ports import free_port

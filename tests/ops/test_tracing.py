@@ -42,7 +42,7 @@ class Traced:
 
 @pytest_asyncio.fixture(scope="module")
 async def traced(settings: Settings, engine: AsyncEngine, client: Client) -> AsyncIterator[Traced]:
-    from worker import build_worker
+    from entrypoints.worker import build_worker
 
     provider = TracerProvider()
     exporter = InMemorySpanExporter()

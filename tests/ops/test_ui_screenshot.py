@@ -56,7 +56,7 @@ def chromium(*args: str) -> subprocess.CompletedProcess[str]:
 async def test_ui_lists_open_tickets_by_search_attribute(
     engine: AsyncEngine, settings: Settings, tmp_path: Path
 ) -> None:
-    from worker import build_worker
+    from entrypoints.worker import build_worker
 
     ui_port = free_port()
     env = await WorkflowEnvironment.start_local(

@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from activities.jira_settings import JiraSettings
 from api.app import create_app
 from infra.settings import Settings
+from integrations.jira.settings import JiraSettings
 from store.db import create_engine, normalise_url
 from store.migrate import upgrade
 from tests.jira_server import JiraServer
@@ -84,7 +84,7 @@ async def _seed(settings: Settings, engine: AsyncEngine, client: Client, staff: 
 @asynccontextmanager
 async def isolated_stack(settings: Settings, engine: AsyncEngine, client: Client) -> AsyncIterator[Stack]:
     """Settings pointing at the new database and task queue (and at the session's Temporal server)."""
-    from worker import build_worker
+    from entrypoints.worker import build_worker
 
     name = f"fuzz_{uuid.uuid4().hex[:10]}"
     await _create_database(engine, name)

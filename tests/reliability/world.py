@@ -17,9 +17,9 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from activities.jira_settings import JiraSettings
 from api.app import create_app
 from infra.settings import Settings
+from integrations.jira.settings import JiraSettings
 from store import identities
 from tests.support.identities import Member, Org, make_org, make_staff
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from activities.adf import adf_doc, adf_to_text, is_adf_doc, link_paragraph, paragraph, text_to_adf
+from integrations.jira.adf import adf_doc, adf_to_text, is_adf_doc, link_paragraph, paragraph, text_to_adf
 
 
 def test_text_becomes_paragraphs_with_hard_breaks():

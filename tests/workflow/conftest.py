@@ -16,7 +16,7 @@ async def skipping_worker(time_env: WorkflowEnvironment, settings: Settings) -> 
     Session-wide so that every workflow a test leaves running still has a worker: the test server
     cannot skip time while a workflow task is waiting for a worker that has gone away.
     """
-    from worker import build_worker
+    from entrypoints.worker import build_worker
 
     queue = f"timers-{uuid.uuid4().hex[:8]}"
     w = build_worker(time_env.client, settings.model_copy(update={"temporal_task_queue": queue}))

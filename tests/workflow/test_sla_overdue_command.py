@@ -34,7 +34,7 @@ def fast_policy() -> SlaPolicy:
 async def test_a_reply_in_the_same_task_as_an_overdue_warning_keeps_the_warning(
     client: Client, engine: AsyncEngine, settings: Settings
 ) -> None:
-    from worker import build_worker
+    from entrypoints.worker import build_worker
 
     queue_settings = settings.model_copy(update={"temporal_task_queue": f"overdue-{uuid.uuid4().hex[:8]}"})
     async with build_worker(client, queue_settings):

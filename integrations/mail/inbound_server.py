@@ -10,7 +10,7 @@ retries, so nothing is lost. Messages over the size limit are refused with 552 w
 The server runs on the caller's event loop (`async with InboundServer(...)`), so the callback may use
 the loop's Temporal client and database engine. Standalone, accepting and printing everything:
 
-    python -m infra.smtp_inbound --port 2525
+    python -m integrations.mail.inbound_server --port 2525
 
 The ticket number says which ticket a message claims to belong to, not that the sender may write to
 it: the callback must check the sender against the ticket's participants.
@@ -311,7 +311,9 @@ async def _serve(port: int | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the inbound server alone, accepting and printing every message (for trying it out)."""
-    parser = argparse.ArgumentParser(prog="python -m infra.smtp_inbound", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m integrations.mail.inbound_server", description=main.__doc__
+    )
     parser.add_argument("--port", type=int, default=None, help="default SMTP_INBOUND_PORT or 2525")
     args = parser.parse_args(argv)
     configure_logging(Settings())

@@ -4,7 +4,7 @@ Nothing is delivered anywhere: each message is written to `<dir>/<UTC time>-<n>.
 arrival; open them with any mail client) and kept, parsed, in `MailSink.messages`. The envelope is
 recorded in `X-MailFrom` / `X-RcptTo` headers on top, so Bcc-like recipients are visible too.
 
-    python -m infra.mail_sink --port 1025 --dir .data/mail
+    python -m entrypoints.mail_sink --port 1025 --dir .data/mail
 
     with MailSink(directory=tmp_path) as sink:   # port 0: a free port, see sink.port
         ...send to 127.0.0.1:sink.port...
@@ -129,7 +129,9 @@ class MailSink:
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m infra.mail_sink", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m entrypoints.mail_sink", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--host", default=LOOPBACK, help="address to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="SMTP port (default %(default)s)")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""The mail process: delivers the notification outbox by e-mail (`python mailer.py`).
+"""The mail process: delivers the notification outbox by e-mail (`python -m entrypoints.mailer`).
 
 Why a process of its own: composing a notification (names, knowledge-base suggestions) and talking
 SMTP took about 7 % of the worker's CPU and shared its GIL with workflow tasks and SLA timers, which
@@ -14,10 +14,10 @@ import os
 import signal
 import sys
 
-from activities.mail_outbox import MailOutbox
-from activities.mailer import MailSettings
 from infra.log import configure_logging, get_logger
 from infra.settings import get_settings
+from integrations.mail.outbox import MailOutbox
+from integrations.mail.smtp import MailSettings
 from store.db import create_engine
 
 log = get_logger(__name__)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx
 
+from entrypoints.demo_kb import load_demo_kb
+from entrypoints.demo_seed import seed_demo
 from infra.binaries import temporal_cli
-from infra.demo_kb import load_demo_kb
-from infra.demo_seed import seed_demo
 from infra.embedded_postgres import EmbeddedPostgres, start_embedded_postgres
 from store.db import create_engine
 from store.migrate import upgrade
@@ -168,7 +168,15 @@ def start_mail_sink(stack: Stack, cfg: DevConfig, logs: Path) -> dict[str, str]:
     if cfg.external_smtp:
         return {}
     mail_dir = cfg.data_dir / "mail"
-    args = [sys.executable, "-m", "infra.mail_sink", "--port", str(cfg.smtp_port), "--dir", str(mail_dir)]
+    args = [
+        sys.executable,
+        "-m",
+        "entrypoints.mail_sink",
+        "--port",
+        str(cfg.smtp_port),
+        "--dir",
+        str(mail_dir),
+    ]
     proc = stack.start("mail", args, dict(os.environ), logs / "mail.log")
     wait_for_port("127.0.0.1", cfg.smtp_port, 30, proc)
     return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port)}
@@ -261,7 +269,7 @@ def start_stack(cfg: DevConfig) -> RunningStack:
             {**env, "WORKER_SENDS_MAIL": "false"},
             logs / "worker.log",
         )
-        stack.start("mailer", [sys.executable, "mailer.py"], env, logs / "mailer.log")
+        stack.start("mailer", [sys.executable, "-m", "entrypoints.mailer"], env, logs / "mailer.log")
         api_args = [
             sys.executable,
             "-m",
@@ -275,7 +283,10 @@ def start_stack(cfg: DevConfig) -> RunningStack:
         stack.start("api", api_args, env, logs / "api.log")
         inbound_env = {**env, "SMTP_INBOUND_PORT": str(cfg.inbound_port)}
         inbound = stack.start(
-            "inbound-mail", [sys.executable, "-m", "api.inbound_mail"], inbound_env, logs / "inbound-mail.log"
+            "inbound-mail",
+            [sys.executable, "-m", "entrypoints.inbound_mail"],
+            inbound_env,
+            logs / "inbound-mail.log",
         )
         wait_ready(f"http://127.0.0.1:{cfg.api_port}/readyz", 60, stack)
         wait_for_port("127.0.0.1", cfg.inbound_port, 30, inbound)

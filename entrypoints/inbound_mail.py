@@ -6,7 +6,7 @@ content checks as the API. Unknown senders, another organisation's ticket, a clo
 attachment get a clear SMTP rejection, so nothing is lost silently; a temporary failure (Temporal or
 Postgres away) answers 451 and the sender's server retries.
 
-    python -m api.inbound_mail      (SMTP on 127.0.0.1:2525, SMTP_INBOUND_PORT to change)
+    python -m entrypoints.inbound_mail      (SMTP on 127.0.0.1:2525, SMTP_INBOUND_PORT to change)
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from domain.mail_threading import strip_subject_prefixes
 from domain.ticket import Channel
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings, get_settings
-from infra.smtp_inbound import InboundDecision, InboundMail, InboundServer, InboundSettings
 from infra.temporal_client import connect
+from integrations.mail.inbound_server import InboundDecision, InboundMail, InboundServer, InboundSettings
 from store.attachments import insert_attachment
 from store.db import create_engine
 from store.identities import Principal

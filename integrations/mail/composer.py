@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from activities import mail_templates as t
-from activities.mailer import MailSettings, OutgoingMail
 from domain.mail_threading import message_id
+from integrations.mail import templates as t
+from integrations.mail.smtp import MailSettings, OutgoingMail
 from store.tables import tickets, users
 
 

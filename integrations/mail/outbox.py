@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from activities.mail_composer import compose
-from activities.mail_templates import KbSuggestion
-from activities.mailer import MailRejectedError, MailRetryableError, MailSettings, send
 from infra.log import get_logger
+from integrations.mail.composer import compose
+from integrations.mail.smtp import MailRejectedError, MailRetryableError, MailSettings, send
+from integrations.mail.templates import KbSuggestion
 from store.tables import notifications, users
 
 log = get_logger(__name__)

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.escalation_projection import EscalationProjectionActivities
-from activities.jira_activities import JiraActivities
-from activities.jira_settings import JiraSettings
+from activities.jira import JiraActivities
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.support_access_projection import SupportAccessActivities
+from integrations.jira.settings import JiraSettings
 from workflows.escalation import EscalationWorkflow
 from workflows.support_access import SupportAccessWorkflow
 from workflows.ticket import TicketWorkflow
@@ -24,6 +24,7 @@ WORKFLOWS: Sequence[type] = (TicketWorkflow, EscalationWorkflow, SupportAccessWo
 PASSTHROUGH = (
     "domain",
     "activities",
+    "integrations",
     "store",
     "workflows.search_attributes",
     "workflows.ticket_input",

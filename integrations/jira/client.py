@@ -24,8 +24,8 @@ from urllib.parse import quote
 
 import httpx
 
-from activities.adf import adf_doc, adf_to_text, link_paragraph, text_to_adf
-from activities.jira_settings import JiraSettings
+from integrations.jira.adf import adf_doc, adf_to_text, link_paragraph, text_to_adf
+from integrations.jira.settings import JiraSettings
 
 API = "/rest/api/3"
 ESCALATION_PROPERTY = "escalator"

@@ -1,0 +1,1 @@
+"""The edges: clients and servers that talk to systems outside Escalator (JIRA, SMTP)."""

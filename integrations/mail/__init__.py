@@ -1,0 +1,1 @@
+"""E-mail: templates, composing notifications, the outbox deliverer, SMTP sending and the inbound server."""
