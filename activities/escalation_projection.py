@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
-from domain.escalation import EscalationState
-from domain.snapshot import json_ready
+from domain.escalation.state import EscalationState
+from domain.ticket.snapshot import json_ready
 from infra.metrics import count_escalation_events
 from store.event_log import forget_events_after, upsert_events
 from store.storable import storable

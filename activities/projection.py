@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
-from domain.read_model_rows import EVENT_INSTANTS, TICKET_INSTANTS, ProjectionRows
+from domain.ticket.read_model_rows import EVENT_INSTANTS, TICKET_INSTANTS, ProjectionRows
 from infra.metrics import count_ticket_events
 from store.event_log import forget_events_after, upsert_events
 from store.storable import storable

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio import activity
 
-from domain.support_access import ENDED, GrantEvent, GrantStatus, SupportAccessState
+from domain.support_access.grant import ENDED, GrantEvent, GrantStatus, SupportAccessState
 from store.event_log import upsert_events
 from store.storable import storable
 from store.support_access_tables import support_access_events, support_access_grants, support_access_tokens

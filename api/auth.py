@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api.problems import Problem, not_found, unavailable
-from domain.ticket import CUSTOMER_ROLES, STAFF_ROLES, Role
+from domain.actors import CUSTOMER_ROLES, STAFF_ROLES, Role
 from store.identities import Principal, principal_for_key
 from store.support_access import SUPPORT_TOKEN_PREFIX, principal_for_support_token
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from api.strict_body import StrictBody
-from domain.escalation import Stage, Target
+from domain.escalation.state import Stage, Target
 
 
 class EscalationIn(StrictBody):

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.sla_schemas import SlaOut
 from api.strict_body import StrictBody
-from domain.ticket import Channel, Environment, Kind, Role, TicketStatus, Tier
+from domain.actors import Role
+from domain.ticket.state import Channel, Environment, Kind, TicketStatus, Tier
 
 Text = Field(min_length=1, max_length=64_000)
 

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from api.strict_body import StrictBody
-from domain.ticket import Kind
+from domain.ticket.state import Kind
 
 HHMM = r"^([01]\d|2[0-4]):[0-5]\d$"
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from api.strict_body import StrictBody
-from domain.support_access import MAX_HOURS, MIN_HOURS
+from domain.support_access.grant import MAX_HOURS, MIN_HOURS
 
 
 class GrantIn(StrictBody):

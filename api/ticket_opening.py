@@ -16,9 +16,10 @@ from api.auth import is_staff, role_of
 from api.problems import Problem, unavailable
 from api.schemas import TicketCreate
 from api.ticket_updates import update_name
-from domain.lifecycle import LifecycleSettings
-from domain.snapshot import snapshot_from_wire
-from domain.ticket import STAFF_ROLES, Actor, Conference, NewTicket, Role, TicketStatus
+from domain.actors import STAFF_ROLES, Actor, Role
+from domain.ticket.lifecycle import LifecycleSettings
+from domain.ticket.snapshot import snapshot_from_wire
+from domain.ticket.state import Conference, NewTicket, TicketStatus
 from store import identities
 from store.attachments import AttachmentRefError, bind_to_ticket
 from store.idempotency import IdempotencyConflict, claim, request_hash

@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem, unavailable
-from domain.snapshot import snapshot_from_wire
+from domain.ticket.snapshot import snapshot_from_wire
 from infra.log import get_logger
 from workflows.ticket_input import ticket_workflow_id
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from api.schemas import TicketOut
 from api.sla_schemas import SlaClockOut, SlaOut
+from domain.actors import Role
 from domain.sla import clocks_from_json
-from domain.ticket import Role, TicketStatus
-from domain.transitions import RULES
+from domain.ticket.state import TicketStatus
+from domain.ticket.transitions import RULES
 from store.identities import Principal
 
 

@@ -4,7 +4,7 @@
 
 Starts an embedded Postgres in a temporary directory (unless `--database-url`), runs the migrations
 (`store.migrate.upgrade`), and loads `--size` tickets with COPY: rows and JSON snapshots made by the
-projection's own `domain.read_model_rows.ticket_row` from real `TicketState`s (a few hundred templates
+projection's own `domain.ticket.read_model_rows.ticket_row` from real `TicketState`s (a few hundred templates
 varied per row: id, organisation, requester, assignee, subject, times, status, breach), 120 organisations
 of very different sizes (the largest holds a fifth of all tickets), and 3–7 timeline events per ticket.
 
@@ -131,9 +131,9 @@ def pick_status(rng: random.Random) -> str:
 def templates(count: int, rng: random.Random) -> list[dict[str, Any]]:
     """Rows exactly as the projection writes them, from real states in varied statuses."""
     from activities.projection import with_instants
-    from domain.read_model_rows import TICKET_INSTANTS, ticket_row
     from domain.sla import SlaPolicy, default_policy
-    from domain.ticket import Channel, Kind, NewTicket, TicketState, TicketStatus
+    from domain.ticket.read_model_rows import TICKET_INSTANTS, ticket_row
+    from domain.ticket.state import Channel, Kind, NewTicket, TicketState, TicketStatus
     from store.sla_store import builtin_calendar_doc, resolve_calendar
 
     base = default_policy()

@@ -135,8 +135,8 @@ async def measure_direct(
     client: Any, ids: list[int], concurrency: int, meter: CpuMeter | None = None
 ) -> dict[str, float]:
     """TicketWorkflow.reply (an internal note) straight to Temporal: the workflow and projection alone."""
-    from domain.commands import Reply
-    from domain.ticket import Actor, Role
+    from domain.actors import Actor, Role
+    from domain.ticket.commands import Reply
     from workflows.ticket import TicketWorkflow
     from workflows.ticket_input import ticket_workflow_id
 

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from cli.context import JsonFlag, call, show
 from cli.render import document_view, key_view, orgs_table, users_table
-from domain.ticket import Role
+from domain.actors import Role
 
 app = typer.Typer(help="Administration (needs an admin key).", no_args_is_help=True)
 orgs = typer.Typer(help="Organisations.", no_args_is_help=True)

@@ -8,7 +8,7 @@ import typer
 
 from cli.context import JsonFlag, call, show
 from cli.render import escalation_view
-from domain.escalation import Stage
+from domain.escalation.state import Stage
 
 app = typer.Typer(help="Read escalations, link or create dev cards, move stages.", no_args_is_help=True)
 

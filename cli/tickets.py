@@ -8,8 +8,8 @@ import typer
 
 from cli.context import JsonFlag, call, now, show
 from cli.render import escalation_view, ticket_view, tickets_table
-from domain.escalation import Target
-from domain.ticket import TicketStatus
+from domain.escalation.state import Target
+from domain.ticket.state import TicketStatus
 
 app = typer.Typer(help="List, read and act on tickets.", no_args_is_help=True)
 

@@ -25,9 +25,9 @@ from api.schemas import TicketCreate
 from api.ticket_opening import actor_of, bind_attachments, open_ticket
 from api.ticket_updates import send_update
 from domain.attachment_types import AttachmentRejected, classify
-from domain.commands import Reply
 from domain.mail_threading import strip_subject_prefixes
-from domain.ticket import Channel
+from domain.ticket.commands import Reply
+from domain.ticket.state import Channel
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect

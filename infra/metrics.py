@@ -21,7 +21,7 @@ from prometheus_client import (
     start_http_server,
 )
 
-from domain.escalation import Stage
+from domain.escalation.state import Stage
 from domain.sla import FIRST_RESPONSE, RESOLUTION
 
 CLOCKS = (FIRST_RESPONSE, RESOLUTION)

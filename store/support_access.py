@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.support_access import GrantStatus, token_expiry
+from domain.support_access.grant import GrantStatus, token_expiry
 from store.identities import Principal
 from store.support_access_tables import support_access_grants, support_access_tokens
 from store.tables import users

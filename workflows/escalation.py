@@ -26,11 +26,21 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.jira import JiraActivities
     from activities.notifications import NotificationActivities, NotificationRequest
+    from domain.actors import Actor
     from domain.business_days import business_days_later, end_of_local_day, local_today
     from domain.calendar import BusinessCalendar, default_calendar_spec
-    from domain.card_progress import CardProgress
     from domain.errors import InvalidCommand, TransitionRejected
-    from domain.escalation import (
+    from domain.escalation.card_progress import CardProgress
+    from domain.escalation.commands import (
+        CardChanged,
+        CreateCard,
+        LinkCard,
+        MoveStage,
+        SetEta,
+        UnlinkCard,
+        Verify,
+    )
+    from domain.escalation.state import (
         Card,
         Change,
         EscalationState,
@@ -46,16 +56,6 @@ with workflow.unsafe.imports_passed_through():
         evolve_escalation,
         view_of,
     )
-    from domain.escalation_commands import (
-        CardChanged,
-        CreateCard,
-        LinkCard,
-        MoveStage,
-        SetEta,
-        UnlinkCard,
-        Verify,
-    )
-    from domain.ticket import Actor
     from integrations.jira.cards import CardInfo, CommentRequest, CreateCardRequest
     from workflows import search_attributes as sa
     from workflows.escalation_input import EscalationInput

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from activities.escalation_projection import EscalationEvent
 from domain.calendar import CalendarSpec
-from domain.escalation import EscalationState, NewEscalation
+from domain.escalation.state import EscalationState, NewEscalation
 
 
 @dataclass

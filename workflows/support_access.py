@@ -20,8 +20,9 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.support_access_projection import SupportAccessActivities, SupportAccessProjection
+    from domain.actors import Actor
     from domain.errors import InvalidCommand, TransitionRejected
-    from domain.support_access import (
+    from domain.support_access.grant import (
         Change,
         GrantEvent,
         GrantRequest,
@@ -32,7 +33,6 @@ with workflow.unsafe.imports_passed_through():
         evolve,
         number,
     )
-    from domain.ticket import Actor
     from workflows.refusals import refusal
 
 PROJECTION_RETRY = RetryPolicy(

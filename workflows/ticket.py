@@ -19,7 +19,18 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NOTIFIED_EVENTS, NotificationActivities, NotificationRequest
     from activities.projection import ProjectionActivities
-    from domain.commands import (
+    from domain.actors import Actor, Role
+    from domain.errors import InvalidCommand, TransitionRejected
+    from domain.escalation.state import NewEscalation, Target
+    from domain.sla import (
+        SlaDeadline,
+        SlaPolicy,
+        next_breach_due,
+        next_sla_deadline,
+        overdue_sla_deadlines,
+        retarget,
+    )
+    from domain.ticket.commands import (
         AbsorbMerge,
         AcceptConference,
         Assign,
@@ -35,26 +46,16 @@ with workflow.unsafe.imports_passed_through():
         TicketCommand,
         Transfer,
     )
-    from domain.errors import InvalidCommand, TransitionRejected
-    from domain.escalation import NewEscalation, Target
-    from domain.lifecycle import (
+    from domain.ticket.lifecycle import (
         LifecycleDeadline,
         next_conference_reminder,
         next_lifecycle_deadline,
         next_pending_reminder,
     )
-    from domain.notifications import deserves_notification
-    from domain.read_model_rows import projection_rows
-    from domain.sla import (
-        SlaDeadline,
-        SlaPolicy,
-        next_breach_due,
-        next_sla_deadline,
-        overdue_sla_deadlines,
-        retarget,
-    )
-    from domain.ticket import Actor, EscalationView, Role, TicketState, TicketStatus
-    from domain.transitions import (
+    from domain.ticket.notifications import deserves_notification
+    from domain.ticket.read_model_rows import projection_rows
+    from domain.ticket.state import EscalationView, TicketState, TicketStatus
+    from domain.ticket.transitions import (
         Change,
         decide,
         decide_conference_reminder,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.lifecycle import LifecycleSettings
-from domain.ticket import NewTicket, TicketEvent, TicketState
+from domain.ticket.lifecycle import LifecycleSettings
+from domain.ticket.state import NewTicket, TicketEvent, TicketState
 from workflows.escalation_input import EscalationSettings
 
 

@@ -11,7 +11,7 @@ from api.auth import require_roles
 from api.deps import EngineDep
 from api.problems import Problem, not_found
 from api.schemas import KeyIn, KeyOut, OrgIn, OrgOut, OrgPatch, UserIn, UserOut
-from domain.ticket import Role
+from domain.actors import Role
 from store import identities, sla_store
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])

@@ -20,10 +20,10 @@ from api.escalation_schemas import (
 from api.problems import Problem, not_found
 from api.routers.tickets import IdempotencyKey, actor_of, request_key
 from api.ticket_updates import send_update, send_workflow_update
-from domain.commands import Escalate
-from domain.escalation import Stage
-from domain.escalation_commands import CreateCard, LinkCard, MoveStage, SetEta, UnlinkCard, Verify
-from domain.snapshot import json_ready
+from domain.escalation.commands import CreateCard, LinkCard, MoveStage, SetEta, UnlinkCard, Verify
+from domain.escalation.state import Stage
+from domain.ticket.commands import Escalate
+from domain.ticket.snapshot import json_ready
 from integrations.jira.cards import read_card
 from integrations.jira.client import JiraError
 from store.escalation_queries import escalation_timeline, get_escalation, list_escalations, next_escalation_id

@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from api.problems import Problem
-from domain.card_progress import progress_for
-from domain.escalation_commands import CardChanged
+from domain.escalation.card_progress import progress_for
+from domain.escalation.commands import CardChanged
 from domain.webhook_signature import verify
 from infra.log import get_logger
 from integrations.jira.adf import adf_to_text

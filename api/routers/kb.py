@@ -17,7 +17,7 @@ from api.auth import CurrentUser, require_roles
 from api.deps import EngineDep
 from api.kb_schemas import MAX_IMPORT, KbArticleIn, KbArticleOut, KbImportResult, KbSuggestion, Language
 from api.problems import Problem, not_found
-from domain.ticket import Role
+from domain.actors import Role
 from store import kb
 
 admin_router = APIRouter(

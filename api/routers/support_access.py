@@ -26,8 +26,8 @@ from api.deps import EngineDep, SettingsDep, TemporalDep
 from api.problems import Problem, not_found, unavailable
 from api.routers.tickets import actor_of
 from api.support_access_schemas import ActiveGrantList, ActiveGrantOut, GrantIn, GrantOut, TokenOut
-from domain.support_access import GrantRequest, GrantStatus, SupportAccessState
-from domain.ticket import Role
+from domain.actors import Role
+from domain.support_access.grant import GrantRequest, GrantStatus, SupportAccessState
 from infra.settings import Settings
 from store import support_access as store
 from store.identities import Principal

@@ -34,7 +34,8 @@ from api.schemas import (
 from api.ticket_opening import IdempotencyKey, actor_of, bind_attachments, open_ticket, request_key
 from api.ticket_updates import send_update
 from api.ticket_views import ticket_out
-from domain.commands import (
+from domain.actors import STAFF_ROLES, Role
+from domain.ticket.commands import (
     AbsorbMerge,
     AcceptConference,
     Assign,
@@ -48,7 +49,7 @@ from domain.commands import (
     Resolve,
     Transfer,
 )
-from domain.ticket import STAFF_ROLES, Channel, Kind, Role, TicketStatus
+from domain.ticket.state import Channel, Kind, TicketStatus
 from store import identities
 from store.attachments import list_for_ticket
 from store.identities import Principal

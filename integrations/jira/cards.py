@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from domain.card_progress import progress_for
+from domain.escalation.card_progress import progress_for
 from infra.metrics import count_jira_call
 from integrations.jira.client import JiraClient, JiraIssue, JiraNotFoundError, JiraRejectedError
 from integrations.jira.settings import JiraSettings

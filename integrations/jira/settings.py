@@ -11,7 +11,7 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.card_progress import CardProgress, normalize_status_map
+from domain.escalation.card_progress import CardProgress, normalize_status_map
 
 
 class JiraSettings(BaseSettings):

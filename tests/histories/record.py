@@ -14,10 +14,21 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import Assign, Close, Escalate, Feedback, Reclassify, Reopen, Reply, Resolve, Transfer
-from domain.escalation_commands import MoveStage, SetEta, Verify
+from domain.actors import Actor, Role
+from domain.escalation.commands import MoveStage, SetEta, Verify
 from domain.sla import default_policy
-from domain.ticket import Actor, Role, Tier
+from domain.ticket.commands import (
+    Assign,
+    Close,
+    Escalate,
+    Feedback,
+    Reclassify,
+    Reopen,
+    Reply,
+    Resolve,
+    Transfer,
+)
+from domain.ticket.state import Tier
 from infra.binaries import temporal_cli
 from infra.embedded_postgres import start_embedded_postgres
 from infra.settings import Settings
@@ -91,7 +102,7 @@ async def ticket_escalated_and_verified(client: Client, engine: object, queue: s
 async def support_access_granted_and_revoked(
     client: Client, engine: object, queue: str
 ) -> list[WorkflowHandle]:
-    from domain.support_access import GrantRequest
+    from domain.support_access.grant import GrantRequest
     from workflows.support_access import SupportAccessInput, SupportAccessWorkflow, support_access_workflow_id
 
     user = Actor(f"user-{uuid.uuid4().hex[:6]}", Role.CUSTOMER, "Carla")

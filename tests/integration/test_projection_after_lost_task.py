@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.projection import ProjectionActivities
-from domain.commands import Reply
-from domain.read_model_rows import projection_rows
-from domain.ticket import Actor, NewTicket, Role, TicketEvent, TicketState
-from domain.transitions import Change, decide, evolve, number
+from domain.actors import Actor, Role
+from domain.ticket.commands import Reply
+from domain.ticket.read_model_rows import projection_rows
+from domain.ticket.state import NewTicket, TicketEvent, TicketState
+from domain.ticket.transitions import Change, decide, evolve, number
 from store.tables import notifications, ticket_events, tickets
 from tests.support.tickets import AGENT, next_ticket_id
 from tests.workflow.test_ticket_workflow import read_events

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from domain.card_progress import CardProgress
+from domain.escalation.card_progress import CardProgress
 from integrations.jira.adf import adf_to_text
 from integrations.jira.client import (
     JiraClient,

@@ -29,9 +29,9 @@ from activities.escalation_projection import (
 )
 from activities.jira import JiraActivities
 from activities.projection import ProjectionActivities
-from domain.escalation import EscalationState, NewEscalation, Target
-from domain.read_model_rows import projection_rows
-from domain.ticket import NewTicket, TicketEvent, TicketState
+from domain.escalation.state import EscalationState, NewEscalation, Target
+from domain.ticket.read_model_rows import projection_rows
+from domain.ticket.state import NewTicket, TicketEvent, TicketState
 from infra.settings import Settings
 from infra.worker_telemetry import connect_with_telemetry, sdk_metrics_runtime, serve_domain_metrics
 from integrations.jira.cards import CommentRequest, CreateCardRequest

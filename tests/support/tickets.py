@@ -8,8 +8,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle
 
-from domain.lifecycle import LifecycleSettings
-from domain.ticket import Actor, NewTicket, Role
+from domain.actors import Actor, Role
+from domain.ticket.lifecycle import LifecycleSettings
+from domain.ticket.state import NewTicket
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_input import TicketWorkflowInput, ticket_workflow_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.card_progress import CardProgress, normalize_status_map, progress_for
+from domain.escalation.card_progress import CardProgress, normalize_status_map, progress_for
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_module_uses_only_the_standard_library():
     import sys
     from pathlib import Path
 
-    import domain.card_progress as module
+    import domain.escalation.card_progress as module
 
     tree = ast.parse(Path(module.__file__).read_text())
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.card_progress import CardProgress
+from domain.actors import Actor, Role
 from domain.errors import InvalidCommand, TransitionRejected
-from domain.escalation import (
+from domain.escalation.card_progress import CardProgress
+from domain.escalation.state import (
     Card,
     EscalationState,
     NewEscalation,
@@ -21,7 +22,6 @@ from domain.escalation import (
     decide_verification,
     evolve_escalation,
 )
-from domain.ticket import Actor, Role
 
 T0 = datetime(2026, 11, 23, 12, tzinfo=UTC)
 ENGINEER = Actor("e", Role.ENGINEER)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import domain.sla
-from domain.commands import Reclassify, Reply, Resolve
+from domain.actors import Actor, Role
 from domain.sla import (
     FIRST_RESPONSE,
     RESOLUTION,
@@ -24,8 +24,9 @@ from domain.sla import (
     sla_json,
     stop,
 )
-from domain.ticket import Actor, Kind, NewTicket, Role, TicketState, Tier
-from domain.transitions import decide, decide_sla, evolve, number
+from domain.ticket.commands import Reclassify, Reply, Resolve
+from domain.ticket.state import Kind, NewTicket, TicketState, Tier
+from domain.ticket.transitions import decide, decide_sla, evolve, number
 
 SP = ZoneInfo("America/Sao_Paulo")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=SP)

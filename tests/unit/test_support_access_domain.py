@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.actors import Actor, Role
 from domain.errors import InvalidCommand, TransitionRejected
-from domain.support_access import (
+from domain.support_access.grant import (
     Change,
     GrantRequest,
     GrantStatus,
@@ -19,7 +20,6 @@ from domain.support_access import (
     number,
     token_expiry,
 )
-from domain.ticket import Actor, Role
 
 T0 = datetime(2026, 11, 23, 12, tzinfo=UTC)
 USER = Actor("u-1", Role.CUSTOMER, "Carla")

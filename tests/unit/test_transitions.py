@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, Transfer
+from domain.actors import Actor, Role
 from domain.errors import InvalidCommand, TransitionRejected
-from domain.lifecycle import LifecycleSettings, next_lifecycle_deadline
-from domain.ticket import Actor, NewTicket, Role, TicketState, TicketStatus, Tier
-from domain.transitions import allowed_actions, decide, decide_lifecycle, evolve, number
+from domain.ticket.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, Transfer
+from domain.ticket.lifecycle import LifecycleSettings, next_lifecycle_deadline
+from domain.ticket.state import NewTicket, TicketState, TicketStatus, Tier
+from domain.ticket.transitions import allowed_actions, decide, decide_lifecycle, evolve, number
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 AGENT = Actor("agent-1", Role.AGENT)

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import Escalate
-from domain.escalation_commands import MoveStage, SetEta
-from domain.ticket import Actor, Role, TicketStatus
+from domain.actors import Actor, Role
+from domain.escalation.commands import MoveStage, SetEta
+from domain.ticket.commands import Escalate
+from domain.ticket.state import TicketStatus
 from tests.support.tickets import AGENT, start_ticket
 from tests.workflow.test_sla_clocks import advance_to, at, skip_until
 from workflows.escalation import EscalationWorkflow

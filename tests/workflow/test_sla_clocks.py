@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import Reclassify, Reply
 from domain.sla import FIRST_RESPONSE, RESOLUTION, default_policy
-from domain.ticket import TicketState
+from domain.ticket.commands import Reclassify, Reply
+from domain.ticket.state import TicketState
 from store.ticket_queries import TicketFilter, list_tickets
 from tests.support.tickets import AGENT, customer, start_ticket
 from tests.workflow.test_ticket_workflow import read_events

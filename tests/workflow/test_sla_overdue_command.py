@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from domain.calendar import CalendarSpec, WeeklyInterval
-from domain.commands import Reply
 from domain.sla import FIRST_RESPONSE, PolicyRule, SlaPolicy
+from domain.ticket.commands import Reply
 from infra.settings import Settings
 from tests.support.tickets import AGENT, start_ticket
 from tests.workflow.test_ticket_workflow import read_events

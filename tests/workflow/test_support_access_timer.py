@@ -14,8 +14,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from domain.support_access import GrantRequest, GrantStatus, SupportAccessState
-from domain.ticket import Actor, Role
+from domain.actors import Actor, Role
+from domain.support_access.grant import GrantRequest, GrantStatus, SupportAccessState
 from store.support_access_tables import support_access_events, support_access_grants
 from workflows.support_access import SupportAccessInput, SupportAccessWorkflow, support_access_workflow_id
 

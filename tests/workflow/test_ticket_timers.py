@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import Reply
-from domain.ticket import TicketStatus
+from domain.ticket.commands import Reply
+from domain.ticket.state import TicketStatus
 from tests.support.tickets import AGENT, customer, start_ticket
 from workflows.ticket import TicketWorkflow
 
@@ -60,7 +60,7 @@ async def test_customer_reply_restarts_the_pending_clock(
 async def test_conference_reminder_fires_before_the_call(
     time_env: WorkflowEnvironment, engine: AsyncEngine, skipping_worker: str
 ) -> None:
-    from domain.ticket import Channel, Conference
+    from domain.ticket.state import Channel, Conference
 
     now = await time_env.get_current_time()
     call = Conference(scheduled_at=now + timedelta(hours=3), minutes=30, link="https://meet.example/x")

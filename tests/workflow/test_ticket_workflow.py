@@ -11,8 +11,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from domain.commands import Assign, Close, Reclassify, Reply, Resolve, Transfer
-from domain.ticket import TicketStatus, Tier
+from domain.ticket.commands import Assign, Close, Reclassify, Reply, Resolve, Transfer
+from domain.ticket.state import TicketStatus, Tier
 from infra.settings import Settings
 from store.tables import ticket_events, tickets
 from tests.support.tickets import AGENT, customer, start_ticket

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.notifications import deserves_notification
 from domain.sla import next_breach_due
-from domain.snapshot import snapshot_json
-from domain.ticket import TicketEvent, TicketState
+from domain.ticket.notifications import deserves_notification
+from domain.ticket.snapshot import snapshot_json
+from domain.ticket.state import TicketEvent, TicketState
 
 TICKET_INSTANTS = ("created_at", "updated_at", "sla_next_due")
 EVENT_INSTANTS = ("at",)

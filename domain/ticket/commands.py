@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.ticket import Actor, Tier
+from domain.actors import Actor
+from domain.ticket.state import Tier
 
 
 @dataclass

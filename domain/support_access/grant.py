@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from domain.actors import Actor
 from domain.errors import InvalidCommand, TransitionRejected
-from domain.ticket import Actor
 
 MIN_HOURS = 1
 MAX_HOURS = 168  # seven days: access to a customer's account must not outlive the case

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.ticket import TicketEvent
+from domain.ticket.state import TicketEvent
 
 ALWAYS = frozenset(
     {

@@ -11,9 +11,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.card_progress import CardProgress
+from domain.actors import Actor, Role
 from domain.errors import InvalidCommand, TransitionRejected
-from domain.ticket import Actor, EscalationView, Role
+from domain.escalation.card_progress import CardProgress
+from domain.ticket.state import EscalationView
 
 
 class Stage(StrEnum):

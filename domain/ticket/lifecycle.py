@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.ticket import TicketState, TicketStatus
+from domain.ticket.state import TicketState, TicketStatus
 
 DAY = 86_400
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from domain.sla import sla_json
-from domain.ticket import TicketState
+from domain.ticket.state import TicketState
 
 
 def snapshot_json(state: TicketState) -> dict[str, Any]:

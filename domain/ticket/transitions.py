@@ -11,7 +11,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.commands import (
+from domain.actors import CUSTOMER_ROLES, STAFF_ROLES, Actor, Role
+from domain.errors import InvalidCommand, TransitionRejected
+from domain.sla import SlaDeadline, retarget, sync_clocks
+from domain.ticket.commands import (
     AbsorbMerge,
     AcceptConference,
     Assign,
@@ -27,15 +30,9 @@ from domain.commands import (
     TicketCommand,
     Transfer,
 )
-from domain.errors import InvalidCommand, TransitionRejected
-from domain.sla import SlaDeadline, retarget, sync_clocks
-from domain.ticket import (
-    CUSTOMER_ROLES,
+from domain.ticket.state import (
     SEVERITIES,
-    STAFF_ROLES,
-    Actor,
     EscalationView,
-    Role,
     Satisfaction,
     TicketEvent,
     TicketState,

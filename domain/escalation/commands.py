@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.ticket import Actor
+from domain.actors import Actor
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""A ticket: its vocabulary and state, commands, transition rules, clocks and read-model rows."""
