@@ -21,10 +21,13 @@ NOTIFIED_EVENTS = frozenset({"sla_warning", "sla_breached"})
 
 @dataclass
 class NotificationRequest:
+    """`kind` is the event type; `source` is whose numbering `seq` follows ("ticket" or an escalation id)."""
+
     ticket_id: int
     seq: int
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
+    source: str = "ticket"
 
 
 class NotificationActivities:
@@ -37,7 +40,11 @@ class NotificationActivities:
         statement = (
             insert(notifications)
             .values(
-                ticket_id=request.ticket_id, seq=request.seq, kind=request.kind, data=storable(request.data)
+                ticket_id=request.ticket_id,
+                source=request.source,
+                seq=request.seq,
+                kind=request.kind,
+                data=storable(request.data),
             )
             .on_conflict_do_nothing()
         )

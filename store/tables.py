@@ -159,8 +159,10 @@ notifications = Table(
     "notifications",
     metadata,
     Column("ticket_id", BigInteger, nullable=False),
+    # What owes it: "ticket", or the escalation's id (its events are numbered on their own).
+    Column("source", String(40), nullable=False, server_default="ticket"),
     Column("seq", Integer, nullable=False),
-    Column("kind", String(32), nullable=False),
+    Column("kind", String(64), nullable=False),
     Column("data", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
@@ -168,7 +170,7 @@ notifications = Table(
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("failed_at", DateTime(timezone=True)),
     Column("last_error", Text),
-    PrimaryKeyConstraint("ticket_id", "seq", "kind"),
+    PrimaryKeyConstraint("ticket_id", "source", "seq", "kind"),
 )
 
 escalation_number_seq = Sequence("escalation_number_seq", start=1, metadata=metadata)

@@ -395,7 +395,7 @@ class EscalationWorkflow:
             if event.type not in NOTIFIED:
                 continue
             request = NotificationRequest(
-                self._state.ticket_id, event.seq, f"{self._state.id}:{event.type}"[:32], dict(event.data)
+                self._state.ticket_id, event.seq, event.type, dict(event.data), source=self._state.id
             )
             self._side_tasks.append(
                 workflow.start_activity_method(

@@ -70,6 +70,7 @@ async def compose(
     kind: str,
     data: dict[str, Any],
     suggestions: list[t.KbSuggestion] | None = None,
+    source: str = "ticket",
 ) -> list[OutgoingMail]:
     """The mails one event owes: one per reader so each gets their own language."""
     row = (await conn.execute(select(tickets.c.snapshot).where(tickets.c.id == ticket_id))).first()
@@ -85,7 +86,7 @@ async def compose(
             rendered = render(reader)
             mails.append(_mail(settings, ticket_id, seq, reader, rendered, f"{variant}{i}" if i else variant))
 
-    event = kind.split(":")[-1]
+    event = kind
     if event == "ticket_created":
         if seq == 1:
             each(customers, lambda r: t.ticket_received(r.locale, ticket_id, subject, suggestions or []), "c")
@@ -121,7 +122,7 @@ async def compose(
             "m",
         )
     elif event == "stage_changed":
-        escalation_id = kind.split(":")[0]
+        escalation_id = source
         if data.get("to") == "verifying":
             base = f"{public_base_url}/v1/escalations/{escalation_id}/verification"
             each(

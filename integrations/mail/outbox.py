@@ -24,6 +24,8 @@ from store.tables import notifications, users
 
 log = get_logger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
+# (ticket id, source, seq, kind): the outbox row's primary key.
+OutboxKey = tuple[int, str, int, str]
 
 
 class MailOutbox:
@@ -70,11 +72,20 @@ class MailOutbox:
         return delivered
 
     async def _deliver(self, row: dict[str, Any]) -> int:
-        key = (row["ticket_id"], row["seq"], row["kind"])
+        key: OutboxKey = (row["ticket_id"], row["source"], row["seq"], row["kind"])
         async with self._engine.connect() as conn:
             data = await _with_names(conn, row["data"])
+            suggestions = await _suggestions(conn, row["kind"], data)
             mails = await compose(
-                conn, self._settings, self._base_url, *key, data, await _suggestions(conn, row["kind"], data)
+                conn,
+                self._settings,
+                self._base_url,
+                row["ticket_id"],
+                row["seq"],
+                row["kind"],
+                data,
+                suggestions,
+                source=row["source"],
             )
         try:
             for mail in mails:
@@ -85,25 +96,26 @@ class MailOutbox:
         except MailRejectedError as exc:
             await self._mark(key, failed_at=datetime.now(UTC), last_error=str(exc)[:500])
             log.warning(
-                "notification refused by the mail server", ticket_id=key[0], kind=key[2], error=str(exc)
+                "notification refused by the mail server", ticket_id=key[0], kind=key[3], error=str(exc)
             )
             return 0
         await self._mark(key, sent_at=datetime.now(UTC), attempts=row["attempts"] + 1)
         return 1
 
-    async def _postpone(self, key: tuple[int, int, str], attempts: int, error: str) -> None:
+    async def _postpone(self, key: OutboxKey, attempts: int, error: str) -> None:
         delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 10)))
         await self._mark(
             key, attempts=attempts, next_attempt_at=datetime.now(UTC) + delay, last_error=error[:500]
         )
 
-    async def _mark(self, key: tuple[int, int, str], **values: Any) -> None:
-        ticket_id, seq, kind = key
+    async def _mark(self, key: OutboxKey, **values: Any) -> None:
+        ticket_id, source, seq, kind = key
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(notifications)
                 .where(
                     notifications.c.ticket_id == ticket_id,
+                    notifications.c.source == source,
                     notifications.c.seq == seq,
                     notifications.c.kind == kind,
                 )

@@ -255,7 +255,14 @@ async def owed_message_ids(stack: FaultStack, ids: list[int]) -> set[str]:
             )
             for row in rows:
                 mails = await compose(
-                    conn, settings, "http://x", row["ticket_id"], row["seq"], row["kind"], row["data"]
+                    conn,
+                    settings,
+                    "http://x",
+                    row["ticket_id"],
+                    row["seq"],
+                    row["kind"],
+                    row["data"],
+                    source=row["source"],
                 )
                 expected.update(m.message_id for m in mails if m.message_id)
     finally:
