@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,9 +44,19 @@ class Settings(BaseSettings):
 
     api_update_timeout_seconds: float = 10.0
     public_base_url: str = "http://localhost:8000"
+    # Key of the signed one-click links in e-mails (domain/signed_links.py), shared by every process
+    # that sends mail or serves pages. No default: `make dev` and the tests make one of their own.
+    link_signing_key: SecretStr | None = None
 
     log_format: str = Field(default="auto", description="auto | json | console")
     log_level: str = "INFO"
+
+
+def link_key(settings: Settings) -> bytes:
+    """The signing key as bytes; a clear error where a process was started without one."""
+    if settings.link_signing_key is None:
+        raise RuntimeError("LINK_SIGNING_KEY is not set: signed e-mail links cannot be made or read")
+    return settings.link_signing_key.get_secret_value().encode()
 
 
 @lru_cache
