@@ -114,7 +114,8 @@ ENTRY_CHECK = textwrap.dedent(
             assert 'if __name__ == "__main__":' in open(target).read(), target
         elif kind == "module":
             module = importlib.import_module(target)
-            assert callable(module.upgrade), target
+            runs = getattr(module, "upgrade", None) or getattr(module, "main", None)
+            assert callable(runs), target
             assert 'if __name__ == "__main__":' in inspect.getsource(module), target
     print("entry points ok")
     """
