@@ -23,8 +23,13 @@ REPLY_MARKER = "##- Reply above this line / Responda acima desta linha -##"
 _SUBJECT_TAG = re.compile(r"\[#\s*(\d{1,18})\s*\]")
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|res|fw|fwd|enc|tr|rv|aw|wg)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _ANGLE_ID = re.compile(r"<([^<>\s]+)>")
-_OUR_ID = re.compile(r"^ticket-(\d{1,18})-(\d{1,18})(?:\.[A-Za-z0-9_-]+)?@(.+)$", re.IGNORECASE)
+# `ticket-<id>-[<source>-]<seq>[.<variant>]@<domain>`; a source starts with a letter (e.g. `CP-3`).
+_OUR_ID = re.compile(
+    r"^ticket-(\d{1,18})-(?:[A-Za-z][A-Za-z0-9_-]*?-)?(\d{1,18})(?:\.[A-Za-z0-9_-]+)?@(.+)$", re.IGNORECASE
+)
 _VARIANT = re.compile(r"^[A-Za-z0-9_-]+$")
+_SOURCE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+TICKET_SOURCE = "ticket"
 
 # "On Mon, 2 Jun 2025 at 10:00, Ana <ana@x> wrote:" and its Portuguese, Spanish and French forms.
 _ATTRIBUTION = re.compile(
@@ -75,15 +80,23 @@ def strip_subject_prefixes(subject: str) -> str:
     return _REPLY_PREFIX.sub("", subject).strip()
 
 
-def message_id(ticket_id: int, seq: int, domain: str, variant: str | None = None) -> str:
+def message_id(
+    ticket_id: int, seq: int, domain: str, variant: str | None = None, source: str = TICKET_SOURCE
+) -> str:
     """`<ticket-1234-7@domain>`: deterministic, so a retried send reuses the same id (receivers dedupe).
 
+    `source` says whose numbering `seq` follows: the ticket's own events keep the short form, an
+    escalation's events name it (`<ticket-1234-CP-3-7@…>`), because the escalation's event 7 and the
+    ticket's event 7 are different mails and a client drops the second of two equal ids as a duplicate.
     `variant` tells apart several mails about one event (e.g. `staff`), giving `<ticket-1234-7.staff@…>`.
     """
     if variant is not None and not _VARIANT.match(variant):
         raise ValueError(f"variant must be letters, digits, '-' or '_': {variant!r}")
+    if source != TICKET_SOURCE and not _SOURCE.match(source):
+        raise ValueError(f"source must start with a letter, then letters, digits, '-' or '_': {source!r}")
+    owner = "" if source == TICKET_SOURCE else f"{source}-"
     suffix = f".{variant}" if variant else ""
-    return f"<ticket-{ticket_id}-{seq}{suffix}@{domain}>"
+    return f"<ticket-{ticket_id}-{owner}{seq}{suffix}@{domain}>"
 
 
 def ticket_id_from_message_ids(

@@ -182,6 +182,16 @@ def start_mail_sink(stack: Stack, cfg: DevConfig, logs: Path) -> dict[str, str]:
     return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port)}
 
 
+def link_signing_key(data_dir: Path) -> str:
+    """The key of the e-mails' signed links: made once under .data/ and kept, so links sent before a
+    restart still open; every process that sends mail or serves the portal gets the same one."""
+    key_file = data_dir / "link-signing-key"
+    if not key_file.exists():
+        key_file.touch(mode=0o600)  # private before the key is in it
+        key_file.write_text(secrets.token_urlsafe(32))
+    return key_file.read_text().strip()
+
+
 def start_postgres(stack: Stack, cfg: DevConfig) -> str:
     if cfg.database_url:
         return cfg.database_url
@@ -261,6 +271,7 @@ def start_stack(cfg: DevConfig) -> RunningStack:
         keys = seed(database, cfg.data_dir / "demo-keys.json")
         env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1"}
         env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{cfg.api_port}")
+        env.setdefault("LINK_SIGNING_KEY", link_signing_key(cfg.data_dir))
         env.update(start_demo_jira(stack, cfg, logs))
         env.update(start_mail_sink(stack, cfg, logs))
         stack.start(

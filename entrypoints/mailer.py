@@ -15,7 +15,7 @@ import signal
 import sys
 
 from infra.log import configure_logging, get_logger
-from infra.settings import get_settings
+from infra.settings import get_settings, link_key
 from integrations.mail.outbox import MailOutbox
 from integrations.mail.smtp import MailSettings
 from store.db import create_engine
@@ -29,6 +29,9 @@ async def main() -> None:
     if not os.environ.get("SMTP_HOST"):
         log.error("SMTP_HOST is not set: there is no mail server to deliver to")
         raise SystemExit(2)
+    if settings.link_signing_key is None:
+        log.error("LINK_SIGNING_KEY is not set: mails that ask something could carry no signed links")
+        raise SystemExit(2)
     engine = create_engine(settings.database_url, pool_size=2)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -36,7 +39,8 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("mailer started", smtp_host=os.environ["SMTP_HOST"])
     try:
-        await MailOutbox(engine, MailSettings(), settings.public_base_url).run(stop)
+        outbox = MailOutbox(engine, MailSettings(), settings.public_base_url, link_key(settings))
+        await outbox.run(stop)
     finally:
         await engine.dispose()
     log.info("mailer stopped")

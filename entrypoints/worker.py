@@ -19,7 +19,7 @@ from temporalio.worker import Worker
 
 from entrypoints.registry import WORKFLOWS, activities_for, sandbox_runner
 from infra.log import configure_logging, get_logger
-from infra.settings import Settings, get_settings
+from infra.settings import Settings, get_settings, link_key
 from infra.worker_telemetry import connect_with_telemetry
 from integrations.jira.cards import load_jira_settings
 from integrations.jira.settings import JiraSettings
@@ -64,8 +64,9 @@ def mail_outbox(settings: Settings) -> MailOutbox | None:
     if not os.environ.get("SMTP_HOST"):
         log.info("SMTP_HOST not set: notifications are recorded but not e-mailed")
         return None
+    key = link_key(settings)  # fails here, at start, when LINK_SIGNING_KEY is missing
     engine = create_engine(settings.database_url, pool_size=2)
-    return MailOutbox(engine, MailSettings(), settings.public_base_url)
+    return MailOutbox(engine, MailSettings(), settings.public_base_url, key)
 
 
 def write_bytecode() -> None:

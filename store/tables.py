@@ -45,6 +45,9 @@ users = Table(
     Column("email", Text, nullable=False, unique=True),
     Column("role", String(16), nullable=False),
     Column("locale", String(16), nullable=False, server_default="en"),
+    # Staff only: whether this agent gets e-mail about their tickets (replies, assignment, reopen,
+    # verification answers). Customers' mail does not look at it.
+    Column("notify_by_email", Boolean, nullable=False, server_default="true"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
@@ -170,6 +173,10 @@ notifications = Table(
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("failed_at", DateTime(timezone=True)),
     Column("last_error", Text),
+    # Done without a mail: the event owed nobody one (e.g. a status change other than "resolved",
+    # an agent who opted out). Never `sent_at`, so "sent" always means a mail went out.
+    Column("skipped_at", DateTime(timezone=True)),
+    Column("skip_reason", Text),
     PrimaryKeyConstraint("ticket_id", "source", "seq", "kind"),
 )
 

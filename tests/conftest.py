@@ -7,12 +7,14 @@ binaries from the project's own packages (nothing downloaded), search attributes
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -77,6 +79,7 @@ def settings(pg_url: str) -> Settings:
         database_url=pg_url,
         temporal_task_queue=f"escalator-test-{uuid.uuid4().hex[:8]}",
         log_format="console",
+        link_signing_key=SecretStr(secrets.token_urlsafe(32)),  # made per run, never stored
     )
 
 

@@ -4,6 +4,10 @@ Workflows only record that a notification is owed (a fast insert keyed by ticket
 this loop composes and sends it, retrying with backoff while the mail server is away, and marks it
 sent. A ticket's own flow never waits for SMTP, and nothing is sent twice: Message-IDs are
 deterministic, so even a crash between sending and marking yields a duplicate receivers drop.
+
+Every row ends in exactly one of three ways: `sent_at` (mails went out), `skipped_at` with
+`skip_reason` (the event owed nobody a mail, and the renderer said why), or `failed_at` with
+`last_error` (the mail server refused for good, or no renderer knows the kind: a bug to fix).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from infra.log import get_logger
-from integrations.mail.composer import compose
+from integrations.mail.composer import NoRenderer, compose
+from integrations.mail.links import LinkMaker
+from integrations.mail.occasion import Composed, Notification
 from integrations.mail.smtp import MailRejectedError, MailRetryableError, MailSettings, send
 from integrations.mail.templates import KbSuggestion
 from store.tables import notifications, users
@@ -29,10 +35,14 @@ OutboxKey = tuple[int, str, int, str]
 
 
 class MailOutbox:
-    def __init__(self, engine: AsyncEngine, settings: MailSettings, public_base_url: str) -> None:
+    def __init__(
+        self, engine: AsyncEngine, settings: MailSettings, public_base_url: str, link_key: bytes
+    ) -> None:
+        """`link_key` signs the one-click links (infra.settings.link_key: LINK_SIGNING_KEY)."""
         self._engine = engine
         self._settings = settings
         self._base_url = public_base_url
+        self._link_key = link_key
 
     async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
         """Deliver until `stop` is set; one failing row never blocks the others."""
@@ -52,7 +62,11 @@ class MailOutbox:
                 (
                     await conn.execute(
                         select(notifications)
-                        .where(notifications.c.sent_at.is_(None), notifications.c.failed_at.is_(None))
+                        .where(
+                            notifications.c.sent_at.is_(None),
+                            notifications.c.failed_at.is_(None),
+                            notifications.c.skipped_at.is_(None),
+                        )
                         .where(
                             or_(
                                 notifications.c.next_attempt_at.is_(None),
@@ -73,22 +87,18 @@ class MailOutbox:
 
     async def _deliver(self, row: dict[str, Any]) -> int:
         key: OutboxKey = (row["ticket_id"], row["source"], row["seq"], row["kind"])
-        async with self._engine.connect() as conn:
-            data = await _with_names(conn, row["data"])
-            suggestions = await _suggestions(conn, row["kind"], data)
-            mails = await compose(
-                conn,
-                self._settings,
-                self._base_url,
-                row["ticket_id"],
-                row["seq"],
-                row["kind"],
-                data,
-                suggestions,
-                source=row["source"],
-            )
         try:
-            for mail in mails:
+            composed = await self._compose(row)
+        except NoRenderer as exc:
+            await self._mark(key, failed_at=datetime.now(UTC), last_error=str(exc)[:500])
+            log.error("notification kind has no renderer", ticket_id=key[0], kind=key[3], source=key[1])
+            return 0
+        if not composed.mails:
+            await self._mark(key, skipped_at=datetime.now(UTC), skip_reason=composed.reason[:500])
+            log.info("notification owes no mail", ticket_id=key[0], kind=key[3], reason=composed.reason)
+            return 0
+        try:
+            for mail in composed.mails:
                 await send(mail, self._settings)
         except MailRetryableError as exc:
             await self._postpone(key, row["attempts"] + 1, str(exc))
@@ -101,6 +111,14 @@ class MailOutbox:
             return 0
         await self._mark(key, sent_at=datetime.now(UTC), attempts=row["attempts"] + 1)
         return 1
+
+    async def _compose(self, row: dict[str, Any]) -> Composed:
+        links = LinkMaker(self._base_url, self._link_key, datetime.now(UTC))
+        async with self._engine.connect() as conn:
+            data = await _with_names(conn, row["data"])
+            note = Notification(row["ticket_id"], row["source"], row["seq"], row["kind"], data)
+            suggestions = await _suggestions(conn, row["kind"], data)
+            return await compose(conn, self._settings, links, note, suggestions)
 
     async def _postpone(self, key: OutboxKey, attempts: int, error: str) -> None:
         delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 10)))
@@ -124,11 +142,12 @@ class MailOutbox:
 
 
 async def _with_names(conn: AsyncConnection, data: dict[str, Any]) -> dict[str, Any]:
+    """The event's data plus `actor_name`: who replied or assigned, as readers know them."""
     actor = data.get("actor_id")
     if not actor:
         return data
     name = (await conn.execute(select(users.c.name).where(users.c.id == actor))).scalar()
-    return {**data, "agent_name": name} if name else data
+    return {**data, "actor_name": name} if name else data
 
 
 async def _suggestions(conn: AsyncConnection, kind: str, data: dict[str, Any]) -> list[KbSuggestion]:

@@ -78,23 +78,32 @@ _NOTICE_FOOTER = {
 }
 
 
-def _render(
+_VIEW = {
+    EN: "See the ticket and everything said on it:",
+    PT_BR: "Veja o chamado e toda a conversa:",
+}
+
+
+def render(
     texts: Texts,
     locale: str | None,
     ticket_id: int,
     subject: str,
     values: Mapping[str, object],
     invites_reply: bool = True,
+    view_url: str | None = None,
 ) -> tuple[str, str]:
-    """Fill one occasion's texts for the locale, then add the footer (and the reply marker if answerable)."""
+    """Fill one occasion's texts for the locale, then add the "view the ticket" link (customers'
+    mail), the footer, and the reply marker if the mail can be answered."""
     lang = normalize_locale(locale)
     subject_text, body_text = texts[lang]
     fields = {"ticket_id": ticket_id, "subject": subject, **values}
     line = Template(subject_text).substitute(fields)
     body = Template(body_text).substitute(fields).strip("\n")
+    view = f"\n\n{_VIEW[lang]} {view_url}" if view_url else ""
     footer = Template((_FOOTER if invites_reply else _NOTICE_FOOTER)[lang]).substitute(fields)
     marker = f"{REPLY_MARKER}\n\n" if invites_reply else ""
-    return ticket_subject(ticket_id, line), f"{marker}{body}\n\n-- \n{footer}\n"
+    return ticket_subject(ticket_id, line), f"{marker}{body}{view}\n\n-- \n{footer}\n"
 
 
 def format_when(at: datetime, locale: str | None) -> str:
@@ -112,7 +121,8 @@ def format_day(day: date, locale: str | None) -> str:
     return f"{day:%d/%m/%Y}" if normalize_locale(locale) == PT_BR else f"{day:%Y-%m-%d}"
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
+    """Someone's message as "> " lines, so a reply's quoted history can be told from new text."""
     return "\n".join(f"> {line}".rstrip() for line in text.strip("\n").splitlines()) or ">"
 
 
@@ -137,12 +147,16 @@ _SUGGESTIONS_INTRO = {
 
 
 def ticket_received(
-    locale: str | None, ticket_id: int, subject: str, suggestions: Sequence[KbSuggestion] = ()
+    locale: str | None,
+    ticket_id: int,
+    subject: str,
+    suggestions: Sequence[KbSuggestion] = (),
+    view_url: str | None = None,
 ) -> tuple[str, str]:
     """Acknowledge a new ticket with its number and at most three knowledge-base articles."""
     lines = [f"- {s.title}: {s.url}" for s in suggestions[:MAX_SUGGESTIONS]]
     listed = f"\n{_SUGGESTIONS_INTRO[normalize_locale(locale)]}\n" + "\n".join(lines) if lines else ""
-    return _render(_RECEIVED, locale, ticket_id, subject, {"suggestions": listed})
+    return render(_RECEIVED, locale, ticket_id, subject, {"suggestions": listed}, view_url=view_url)
 
 
 _AGENT_REPLY: Texts = {
@@ -152,11 +166,16 @@ _AGENT_REPLY: Texts = {
 
 
 def agent_reply(
-    locale: str | None, ticket_id: int, subject: str, agent_name: str, body: str
+    locale: str | None,
+    ticket_id: int,
+    subject: str,
+    agent_name: str,
+    body: str,
+    view_url: str | None = None,
 ) -> tuple[str, str]:
     """Carry a public agent reply to the requester and cc, quoting it in full."""
-    values = {"agent_name": agent_name, "quoted": _quote(body)}
-    return _render(_AGENT_REPLY, locale, ticket_id, subject, values)
+    values = {"agent_name": agent_name, "quoted": quote(body)}
+    return render(_AGENT_REPLY, locale, ticket_id, subject, values, view_url=view_url)
 
 
 _PENDING_REMINDER: Texts = {
@@ -174,34 +193,58 @@ Sem retorno, o chamado será marcado como resolvido em $auto_resolve_at.""",
 
 
 def pending_reminder(
-    locale: str | None, ticket_id: int, subject: str, auto_resolve_at: datetime
+    locale: str | None,
+    ticket_id: int,
+    subject: str,
+    auto_resolve_at: datetime,
+    view_url: str | None = None,
 ) -> tuple[str, str]:
     """Remind the requester that support waits on them, and when the ticket resolves itself."""
     when = format_when(auto_resolve_at, locale)
-    return _render(_PENDING_REMINDER, locale, ticket_id, subject, {"auto_resolve_at": when})
+    values = {"auto_resolve_at": when}
+    return render(_PENDING_REMINDER, locale, ticket_id, subject, values, view_url=view_url)
 
 
 _RESOLVED: Texts = {
     EN: (
         "Resolved: $subject",
         """Ticket #$ticket_id has been resolved.
-If something is still wrong, just reply to this e-mail and the ticket opens again.
-
-Did we solve your problem? Tell us in one click: $survey_url""",
+If something is still wrong, just reply to this e-mail and the ticket opens again.$survey""",
     ),
     PT_BR: (
         "Resolvido: $subject",
         """O chamado #$ticket_id foi resolvido.
-Se algo ainda não estiver certo, basta responder a este e-mail e o chamado será reaberto.
-
-Resolvemos o seu problema? Responda com um clique: $survey_url""",
+Se algo ainda não estiver certo, basta responder a este e-mail e o chamado será reaberto.$survey""",
     ),
+}
+_SURVEY = {
+    EN: "\n\nDid we solve your problem? Tell us in one click:\nYes: $yes_url\nNo: $no_url",
+    PT_BR: "\n\nResolvemos o seu problema? Responda com um clique:\nSim: $yes_url\nNão: $no_url",
 }
 
 
-def resolved(locale: str | None, ticket_id: int, subject: str, survey_url: str) -> tuple[str, str]:
-    """Tell the requester the ticket is resolved and ask the satisfaction question."""
-    return _render(_RESOLVED, locale, ticket_id, subject, {"survey_url": survey_url})
+@dataclass(frozen=True)
+class Survey:
+    """The satisfaction question's two answers, each a link of its own."""
+
+    yes_url: str
+    no_url: str
+
+
+def resolved(
+    locale: str | None,
+    ticket_id: int,
+    subject: str,
+    survey: Survey | None = None,
+    view_url: str | None = None,
+) -> tuple[str, str]:
+    """Tell a customer the ticket is resolved; the requester's mail also asks the survey question
+    (only the requester answers it, so cc readers get no survey)."""
+    asked = ""
+    if survey is not None:
+        links = {"yes_url": survey.yes_url, "no_url": survey.no_url}
+        asked = Template(_SURVEY[normalize_locale(locale)]).substitute(links)
+    return render(_RESOLVED, locale, ticket_id, subject, {"survey": asked}, view_url=view_url)
 
 
 _ESCALATION_STAGE: Texts = {
@@ -227,6 +270,7 @@ def escalation_stage_changed(
     escalation_id: str,
     stage: str,
     estimated_resolution: date | None = None,
+    view_url: str | None = None,
 ) -> tuple[str, str]:
     """Tell the requester where their escalation stands (stages from DESIGN.md, unknown ones verbatim)."""
     lang = normalize_locale(locale)
@@ -235,7 +279,7 @@ def escalation_stage_changed(
     if estimated_resolution is not None:
         estimate = Template(_ESTIMATE[lang]).substitute(day=format_day(estimated_resolution, lang))
     values = {"escalation_id": escalation_id, "stage": label, "estimate": estimate}
-    return _render(_ESCALATION_STAGE, locale, ticket_id, subject, values)
+    return render(_ESCALATION_STAGE, locale, ticket_id, subject, values, view_url=view_url)
 
 
 _VERIFICATION: Texts = {
@@ -257,11 +301,58 @@ Ainda não foi corrigido: $not_fixed_url""",
 
 
 def verification_request(
-    locale: str | None, ticket_id: int, subject: str, fixed_url: str, not_fixed_url: str
+    locale: str | None,
+    ticket_id: int,
+    subject: str,
+    fixed_url: str,
+    not_fixed_url: str,
+    view_url: str | None = None,
 ) -> tuple[str, str]:
     """Ask the requester to confirm a fix, with one link per answer."""
     values = {"fixed_url": fixed_url, "not_fixed_url": not_fixed_url}
-    return _render(_VERIFICATION, locale, ticket_id, subject, values)
+    return render(_VERIFICATION, locale, ticket_id, subject, values, view_url=view_url)
+
+
+_VERIFICATION_REMINDER: Texts = {
+    EN: (
+        "Reminder: please verify the fix: $subject",
+        """On $asked_at we asked you to check the fix for ticket #$ticket_id
+and have not heard back yet. Please tell us:
+
+It works: $fixed_url
+It is not fixed yet: $not_fixed_url
+
+Without an answer, the fix will be considered confirmed after a while.""",
+    ),
+    PT_BR: (
+        "Lembrete: verifique a correção: $subject",
+        """Em $asked_at pedimos que você verificasse a correção do chamado #$ticket_id
+e ainda não tivemos retorno. Por favor, nos diga:
+
+Funcionou: $fixed_url
+Ainda não foi corrigido: $not_fixed_url
+
+Sem resposta, a correção será considerada confirmada depois de alguns dias.""",
+    ),
+}
+
+
+def verification_reminder(
+    locale: str | None,
+    ticket_id: int,
+    subject: str,
+    asked_at: datetime,
+    fixed_url: str,
+    not_fixed_url: str,
+    view_url: str | None = None,
+) -> tuple[str, str]:
+    """Ask the requester again, days after the first request, with the same two answers."""
+    values = {
+        "asked_at": format_when(asked_at, locale),
+        "fixed_url": fixed_url,
+        "not_fixed_url": not_fixed_url,
+    }
+    return render(_VERIFICATION_REMINDER, locale, ticket_id, subject, values, view_url=view_url)
 
 
 _SLA_WARNING: Texts = {
@@ -293,7 +384,7 @@ def _sla(
 ) -> tuple[str, str]:
     label = _CLOCKS[normalize_locale(locale)].get(clock, clock)
     due = format_when(due_at, locale)
-    return _render(texts, locale, ticket_id, subject, {"clock": label, "due_at": due}, invites_reply=False)
+    return render(texts, locale, ticket_id, subject, {"clock": label, "due_at": due}, invites_reply=False)
 
 
 def sla_warning(
@@ -337,19 +428,25 @@ O suporte não consegue mais entrar como você; conceda o acesso novamente se ai
 
 
 def support_access_granted(
-    locale: str | None, ticket_id: int, subject: str, grantee: str, expires_at: datetime, revoke_url: str
+    locale: str | None,
+    ticket_id: int,
+    subject: str,
+    grantee: str,
+    expires_at: datetime,
+    revoke_url: str,
+    view_url: str | None = None,
 ) -> tuple[str, str]:
     """Confirm a support-access grant to the user who gave it: to whom, until when, how to revoke."""
     values = {"grantee": grantee, "expires_at": format_when(expires_at, locale), "revoke_url": revoke_url}
-    return _render(_ACCESS_GRANTED, locale, ticket_id, subject, values)
+    return render(_ACCESS_GRANTED, locale, ticket_id, subject, values, view_url=view_url)
 
 
 def support_access_expired(
-    locale: str | None, ticket_id: int, subject: str, expired_at: datetime
+    locale: str | None, ticket_id: int, subject: str, expired_at: datetime, view_url: str | None = None
 ) -> tuple[str, str]:
     """Tell the user their grant ended on its own, so they know support no longer has access."""
     values = {"expired_at": format_when(expired_at, locale)}
-    return _render(_ACCESS_EXPIRED, locale, ticket_id, subject, values)
+    return render(_ACCESS_EXPIRED, locale, ticket_id, subject, values, view_url=view_url)
 
 
 _CALL_CONFIRMATION: Texts = {
@@ -386,20 +483,33 @@ def _call(
     starts_at: datetime,
     minutes: int,
     join_url: str,
+    view_url: str | None,
 ) -> tuple[str, str]:
     values = {"starts_at": format_when(starts_at, locale), "minutes": minutes, "join_url": join_url}
-    return _render(texts, locale, ticket_id, subject, values)
+    return render(texts, locale, ticket_id, subject, values, view_url=view_url)
 
 
 def conference_call_confirmation(
-    locale: str | None, ticket_id: int, subject: str, starts_at: datetime, minutes: int, join_url: str
+    locale: str | None,
+    ticket_id: int,
+    subject: str,
+    starts_at: datetime,
+    minutes: int,
+    join_url: str,
+    view_url: str | None = None,
 ) -> tuple[str, str]:
     """Confirm a scheduled conference call: when, how long, where to join."""
-    return _call(_CALL_CONFIRMATION, locale, ticket_id, subject, starts_at, minutes, join_url)
+    return _call(_CALL_CONFIRMATION, locale, ticket_id, subject, starts_at, minutes, join_url, view_url)
 
 
 def conference_call_reminder(
-    locale: str | None, ticket_id: int, subject: str, starts_at: datetime, minutes: int, join_url: str
+    locale: str | None,
+    ticket_id: int,
+    subject: str,
+    starts_at: datetime,
+    minutes: int,
+    join_url: str,
+    view_url: str | None = None,
 ) -> tuple[str, str]:
     """Remind the participants shortly before a conference call."""
-    return _call(_CALL_REMINDER, locale, ticket_id, subject, starts_at, minutes, join_url)
+    return _call(_CALL_REMINDER, locale, ticket_id, subject, starts_at, minutes, join_url, view_url)

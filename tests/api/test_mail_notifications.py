@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -12,7 +14,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.signed_links import LinkPurpose, read_link
 from entrypoints.mail_sink import MailSink
+from infra.settings import Settings, link_key
 from integrations.mail.outbox import MailOutbox
 from integrations.mail.smtp import MailSettings
 from store import identities
@@ -42,9 +46,11 @@ async def deliver_until(outbox: MailOutbox, sink: MailSink, ticket_id: int, coun
 
 
 async def test_acknowledgement_reply_and_resolution_mails_thread_and_go_once(
-    http: httpx.AsyncClient, org: Org, staff: Org, engine: AsyncEngine, sink: MailSink
+    http: httpx.AsyncClient, org: Org, staff: Org, engine: AsyncEngine, sink: MailSink, settings: Settings
 ) -> None:
-    outbox = MailOutbox(engine, MailSettings(smtp_port=sink.port), "http://127.0.0.1:8000")
+    outbox = MailOutbox(
+        engine, MailSettings(smtp_port=sink.port), "http://127.0.0.1:8000", link_key(settings)
+    )
     subject = f"Export stops {uuid.uuid4().hex[:6]}"
     ticket = (
         await http.post(
@@ -68,14 +74,17 @@ async def test_acknowledgement_reply_and_resolution_mails_thread_and_go_once(
     assert root == f"<ticket-{ticket['id']}-1@escalator.localhost>"
     assert all(m["In-Reply-To"] == root for m in mails[1:])
     assert "Which browser do you use?" in mails[1].get_content()
-    assert "/feedback" in mails[2].get_content()
+    tokens = re.findall(r"http://127\.0\.0\.1:8000/portal/links/(\S+)", mails[2].get_content())
+    claims = [read_link(link_key(settings), token, datetime.now(UTC)) for token in tokens]
+    assert [c.purpose for c in claims] == [LinkPurpose.SURVEY_YES, LinkPurpose.SURVEY_NO, LinkPurpose.VIEW]
+    assert {(c.recipient_id, c.ticket_id) for c in claims} == {(org["customer"].id, ticket["id"])}
     assert "internal only" not in "".join(m.get_content() for m in mails)
     await outbox.deliver_due()
     assert len(mails_for(sink, ticket["id"])) == 3, "delivered once"
 
 
 async def test_language_follows_the_reader(
-    http: httpx.AsyncClient, engine: AsyncEngine, staff: Org, sink: MailSink
+    http: httpx.AsyncClient, engine: AsyncEngine, staff: Org, sink: MailSink, settings: Settings
 ) -> None:
     suffix = uuid.uuid4().hex[:6]
     async with engine.begin() as conn:
@@ -91,17 +100,20 @@ async def test_language_follows_the_reader(
             headers={"Authorization": f"Bearer {key}"},
         )
     ).json()
-    outbox = MailOutbox(engine, MailSettings(smtp_port=sink.port), "http://127.0.0.1:8000")
+    outbox = MailOutbox(
+        engine, MailSettings(smtp_port=sink.port), "http://127.0.0.1:8000", link_key(settings)
+    )
     (ack,) = await deliver_until(outbox, sink, ticket["id"], 1)
     assert "chamado" in ack.get_content().lower()
     assert ack["To"] == f"paula-{suffix}@example.test"
 
 
 async def test_smtp_down_postpones_then_delivers(
-    http: httpx.AsyncClient, org: Org, engine: AsyncEngine, tmp_path: Path
+    http: httpx.AsyncClient, org: Org, engine: AsyncEngine, tmp_path: Path, settings: Settings
 ) -> None:
     port = free_port()
-    outbox = MailOutbox(engine, MailSettings(smtp_port=port, smtp_timeout_seconds=2), "http://127.0.0.1:8000")
+    mail = MailSettings(smtp_port=port, smtp_timeout_seconds=2)
+    outbox = MailOutbox(engine, mail, "http://127.0.0.1:8000", link_key(settings))
     ticket = (
         await http.post(
             "/v1/tickets",

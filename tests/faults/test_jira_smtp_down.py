@@ -235,9 +235,13 @@ def delivered_message_ids(stack: FaultStack) -> Counter[str]:
 
 async def owed_message_ids(stack: FaultStack, ids: list[int]) -> set[str]:
     """What the outbox owes, composed again from its rows: the Message-IDs each row must produce."""
+    from datetime import UTC, datetime
+
     from sqlalchemy import select
 
     from integrations.mail.composer import compose
+    from integrations.mail.links import LinkMaker
+    from integrations.mail.occasion import Notification
     from integrations.mail.smtp import MailSettings
     from store.db import create_engine
     from store.tables import notifications
@@ -254,17 +258,10 @@ async def owed_message_ids(stack: FaultStack, ids: list[int]) -> set[str]:
                 .all()
             )
             for row in rows:
-                mails = await compose(
-                    conn,
-                    settings,
-                    "http://x",
-                    row["ticket_id"],
-                    row["seq"],
-                    row["kind"],
-                    row["data"],
-                    source=row["source"],
-                )
-                expected.update(m.message_id for m in mails if m.message_id)
+                note = Notification(row["ticket_id"], row["source"], row["seq"], row["kind"], row["data"])
+                links = LinkMaker("http://x", b"links do not change Message-IDs", datetime.now(UTC))
+                composed = await compose(conn, settings, links, note)
+                expected.update(m.message_id for m in composed.mails if m.message_id)
     finally:
         await engine.dispose()
     return expected

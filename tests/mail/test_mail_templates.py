@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.mail_threading import REPLY_MARKER, strip_quoted_reply, ticket_id_from_subject
+from integrations.mail import staff_templates as st
 from integrations.mail import templates as t
 
 ID = 4321
@@ -22,12 +23,15 @@ TEMPLATES: dict[str, Render] = {
     ),
     "agent_reply": lambda loc: t.agent_reply(loc, ID, SUBJECT, "Ana Agent", "Which browser?"),
     "pending_reminder": lambda loc: t.pending_reminder(loc, ID, SUBJECT, AT),
-    "resolved": lambda loc: t.resolved(loc, ID, SUBJECT, "https://x/survey/abc"),
+    "resolved": lambda loc: t.resolved(loc, ID, SUBJECT, t.Survey("https://x/yes", "https://x/no")),
     "escalation_stage_changed": lambda loc: t.escalation_stage_changed(
         loc, ID, SUBJECT, "CP-12", "engineering"
     ),
     "verification_request": lambda loc: t.verification_request(
         loc, ID, SUBJECT, "https://x/fixed", "https://x/not"
+    ),
+    "verification_reminder": lambda loc: t.verification_reminder(
+        loc, ID, SUBJECT, AT, "https://x/fixed", "https://x/not"
     ),
     "sla_warning": lambda loc: t.sla_warning(loc, ID, SUBJECT, "first_response", AT),
     "sla_breach": lambda loc: t.sla_breach(loc, ID, SUBJECT, "resolution", AT),
@@ -41,8 +45,27 @@ TEMPLATES: dict[str, Render] = {
     "conference_call_reminder": lambda loc: t.conference_call_reminder(
         loc, ID, SUBJECT, AT, 30, "https://meet/x"
     ),
+    "eta_passed": lambda loc: st.eta_passed(loc, ID, SUBJECT, "CP-3", date(2026, 12, 1), "engineering"),
+    "card_sync_failed": lambda loc: st.card_sync_failed(
+        loc, ID, SUBJECT, "CP-3", "create", "400 Bad Request: project ESCX does not exist"
+    ),
+    "customer_replied": lambda loc: st.customer_replied(loc, ID, SUBJECT, "Carla", "Still broken."),
+    "ticket_assigned": lambda loc: st.ticket_assigned(loc, ID, SUBJECT, "Ana Agent"),
+    "verification_answered": lambda loc: st.verification_answered(
+        loc, ID, SUBJECT, "CP-3", False, False, "Same error"
+    ),
+    "ticket_reopened": lambda loc: st.ticket_reopened(loc, ID, SUBJECT, "customer replied"),
 }
-STAFF_NOTICES = {"sla_warning", "sla_breach"}
+STAFF_NOTICES = {
+    "sla_warning",
+    "sla_breach",
+    "eta_passed",
+    "card_sync_failed",
+    "customer_replied",
+    "ticket_assigned",
+    "verification_answered",
+    "ticket_reopened",
+}
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
@@ -112,11 +135,12 @@ def test_escalation_stage_is_translated_with_optional_estimate() -> None:
 
 
 def test_links_reach_the_reader() -> None:
-    _, resolved = t.resolved("en", ID, SUBJECT, "https://x/survey/abc")
+    _, resolved = t.resolved("en", ID, SUBJECT, t.Survey("https://x/yes", "https://x/no"), "https://x/view")
     _, verify = t.verification_request("pt-BR", ID, SUBJECT, "https://x/fixed", "https://x/not")
     _, granted = t.support_access_granted("en", ID, SUBJECT, "Ana Agent", AT, "https://x/revoke")
     _, call = t.conference_call_reminder("pt-BR", ID, SUBJECT, AT, 45, "https://meet/x")
-    assert "https://x/survey/abc" in resolved
+    assert "Yes: https://x/yes\nNo: https://x/no" in resolved
+    assert "See the ticket and everything said on it: https://x/view" in resolved
     assert "Funcionou: https://x/fixed" in verify and "Ainda não foi corrigido: https://x/not" in verify
     assert "Ana Agent" in granted and "2026-11-23 14:05 -03" in granted and "https://x/revoke" in granted
     assert "45 minutos" in call and "https://meet/x" in call and "23/11/2026 14:05" in call
@@ -126,3 +150,34 @@ def test_placeholders_in_user_text_are_not_expanded() -> None:
     subject, body = t.agent_reply("en", ID, "Costs $subject", "Ana", "It costs $5 and ${ticket_id}")
     assert subject == f"[#{ID}] Costs $subject"
     assert "> It costs $5 and ${ticket_id}" in body
+
+
+def test_only_the_requesters_resolution_mail_asks_the_survey() -> None:
+    _, cc = t.resolved("pt-BR", ID, SUBJECT, None, "https://x/view")
+    _, requester = t.resolved("pt-BR", ID, SUBJECT, t.Survey("https://x/sim", "https://x/nao"))
+    assert "Resolvemos" not in cc and "https://x/view" in cc
+    assert "Sim: https://x/sim\nNão: https://x/nao" in requester
+
+
+def test_verification_reminder_asks_again_with_two_answers() -> None:
+    _, body = t.verification_reminder(
+        "en", ID, SUBJECT, AT, "https://x/fixed", "https://x/not", "https://x/v"
+    )
+    assert "2026-11-23 14:05 -03" in body
+    assert "It works: https://x/fixed" in body and "It is not fixed yet: https://x/not" in body
+    assert body.index("https://x/not") < body.index("https://x/v") < body.index("-- \n")
+
+
+def test_staff_notices_carry_what_staff_act_on() -> None:
+    _, failed = st.card_sync_failed("en", ID, SUBJECT, "CP-3", "create", "400: project ESCX does not exist")
+    assert "create a dev card" in failed and "> 400: project ESCX does not exist" in failed
+    subject, eta = st.eta_passed("pt-BR", ID, SUBJECT, "CP-3", date(2026, 12, 1), "engineering")
+    assert "CP-3" in subject and "01/12/2026" in eta and "com a engenharia" in eta
+    _, rejected = st.verification_answered("en", ID, SUBJECT, "CP-3", False, False, "Same error")
+    assert "does not work" in rejected and "> Same error" in rejected
+    subject, auto = st.verification_answered("pt-BR", ID, SUBJECT, "CP-3", True, True, None)
+    assert "confirmada" in subject and "automaticamente" in auto and "Comentário" not in auto
+    _, reopened = st.ticket_reopened("pt-BR", ID, SUBJECT, "customer replied")
+    assert "o cliente respondeu" in reopened
+    _, assigned = st.ticket_assigned("en", ID, SUBJECT, None)
+    assert "Someone assigned ticket #4321 to you." in assigned

@@ -69,6 +69,22 @@ def test_message_id_is_deterministic_and_round_trips() -> None:
         message_id(1, 1, DOMAIN, variant="a@b")
 
 
+def test_message_ids_of_different_sources_differ_beyond_the_variant() -> None:
+    """The ticket's event 3 and escalation CP-3's event 3 are two mails: a reader must get both."""
+    ticket = message_id(1234, 3, DOMAIN, variant="c")
+    escalation = message_id(1234, 3, DOMAIN, variant="c", source="CP-3")
+    assert ticket == "<ticket-1234-3.c@escalator.localhost>"
+    assert escalation == "<ticket-1234-CP-3-3.c@escalator.localhost>"
+    assert message_id(1234, 3, DOMAIN, source="ticket") == message_id(1234, 3, DOMAIN)
+    assert ticket_id_from_message_ids(escalation, None, DOMAIN) == 1234
+    assert (
+        ticket_id_from_message_ids(None, f"<x@y> {message_id(55, 12, DOMAIN, source='CP-40')}", DOMAIN) == 55
+    )
+    for bad in ("3CP", "CP 3", "CP@3", ""):
+        with pytest.raises(ValueError):
+            message_id(1, 1, DOMAIN, source=bad)
+
+
 @pytest.mark.parametrize(
     ("in_reply_to", "references", "expected"),
     [

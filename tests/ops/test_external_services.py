@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -126,9 +127,13 @@ def command_line(service: dict[str, Any], port: int | None = None) -> list[str]:
     return [str(executable), *args]
 
 
+# What an operator sets in the shell beside docker-compose.yml: the mailer refuses to start without it.
+OPERATOR_SHELL = {"LINK_SIGNING_KEY": secrets.token_urlsafe(32)}
+
+
 def wired_environment(compose: dict[str, Any], service: str, addresses: dict[str, str]) -> dict[str, str]:
     """The container's variables with every `service:port` replaced by the server standing in for it."""
-    env = container_environment(compose["services"][service], shell={})
+    env = container_environment(compose["services"][service], shell=OPERATOR_SHELL)
     smtp = f"{env.get('SMTP_HOST')}:{env.get('SMTP_PORT')}"
     if smtp in addresses:
         env["SMTP_HOST"], env["SMTP_PORT"] = addresses[smtp].split(":")
