@@ -23,12 +23,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import CurrentUser, require_roles
 from api.deps import EngineDep, SettingsDep, TemporalDep
-from api.problems import Problem, not_found, unavailable
-from api.routers.tickets import actor_of
-from api.support_access_schemas import ActiveGrantList, ActiveGrantOut, GrantIn, GrantOut, TokenOut
+from api.schemas.support_access import ActiveGrantList, ActiveGrantOut, GrantIn, GrantOut, TokenOut
 from domain.actors import Role
 from domain.support_access.grant import GrantRequest, GrantStatus, SupportAccessState
 from infra.settings import Settings
+from services.commands import actor_of
+from services.problems import Problem, not_found, unavailable
 from store import support_access as store
 from store.identities import Principal
 from workflows.support_access import SupportAccessInput, SupportAccessWorkflow, support_access_workflow_id
