@@ -17,7 +17,7 @@ from domain.actors import Role, is_staff
 from store.identities import Principal
 from store.scope import Scope
 
-__all__ = ["Scope", "is_staff_principal", "scope_for"]
+__all__ = ["Scope", "scope_for"]
 
 
 def scope_for(principal: Principal) -> Scope:
@@ -34,8 +34,3 @@ def scope_for(principal: Principal) -> Scope:
         participant_id=principal.user_id,
         internal=False,
     )
-
-
-def is_staff_principal(principal: Principal) -> bool:
-    """Staff act as agents (replies become agent replies, notes are allowed); a permission, not visibility."""
-    return is_staff(principal.role)
