@@ -1,49 +1,30 @@
-"""Ticket endpoints: open, list, read, reply, merge, and the action table of a ticket's life."""
+"""Ticket endpoints: open, list, read, reply, merge, and the actions of `api.ticket_actions`."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.action_routes import TicketAction, add_action_routes
+from api.action_routes import add_action_routes
 from api.context import ContextDep
 from api.headers import IdempotencyKey
 from api.schemas.tickets import (
-    AcceptConferenceIn,
-    AssignIn,
     AttachmentRef,
-    FeedbackIn,
     MergeIn,
-    ReasonIn,
-    ReclassifyIn,
     ReplyIn,
-    ResolveIn,
     TicketCreate,
     TicketDetail,
     TicketOut,
     TicketPage,
     TimelineEvent,
-    TransferIn,
 )
+from api.ticket_actions import ACTIONS
 from api.ticket_views import ticket_out
-from domain.ticket.commands import (
-    AcceptConference,
-    Assign,
-    Close,
-    ConvertChat,
-    Feedback,
-    Reclassify,
-    Reopen,
-    Resolve,
-    Transfer,
-)
 from domain.ticket.state import Channel, Conference, Kind, TicketStatus
 from services import tickets
-from services.context import Context
 from services.problems import Problem
-from workflows.ticket import TicketWorkflow
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
@@ -157,68 +138,4 @@ async def merge(
     return ticket_out(snapshot, context.principal)
 
 
-async def _check_assignee(context: Context, ticket_id: int, body: Any) -> None:
-    await tickets.check_assignee(context, ticket_id, body.assignee_id)
-
-
-# One entry per action: (name, path, workflow update, command, summary, body schema, ...).
-ACTIONS = [
-    TicketAction(
-        "convert_chat",
-        "convert",
-        TicketWorkflow.convert_chat,
-        ConvertChat,
-        "Turn a chat into a regular ticket (agents)",
-        description="The SLA clocks of a chat start when an agent makes it a regular ticket.",
-    ),
-    TicketAction(
-        "accept_conference",
-        "conference/accept",
-        TicketWorkflow.accept_conference,
-        AcceptConference,
-        "Confirm the conference call (staff)",
-        AcceptConferenceIn,
-        description="The participants get the confirmation by e-mail; a reminder goes out before the call.",
-    ),
-    TicketAction(
-        "feedback",
-        "feedback",
-        TicketWorkflow.feedback,
-        Feedback,
-        "Satisfaction survey (requester only)",
-        FeedbackIn,
-        body_required=True,
-    ),
-    TicketAction("resolve", "resolve", TicketWorkflow.resolve, Resolve, "Resolve (staff)", ResolveIn),
-    TicketAction("reopen", "reopen", TicketWorkflow.reopen, Reopen, "Reopen a resolved ticket", ReasonIn),
-    TicketAction("close", "close", TicketWorkflow.close, Close, "Close (requester or org admin)", ReasonIn),
-    TicketAction(
-        "assign",
-        "assign",
-        TicketWorkflow.assign,
-        Assign,
-        "Assign to a staff member (staff)",
-        AssignIn,
-        body_required=True,
-        check=_check_assignee,
-    ),
-    TicketAction(
-        "reclassify",
-        "reclassify",
-        TicketWorkflow.reclassify,
-        Reclassify,
-        "Change severity / impact (staff)",
-        ReclassifyIn,
-        body_required=True,
-    ),
-    TicketAction(
-        "transfer",
-        "transfer",
-        TicketWorkflow.transfer,
-        Transfer,
-        "Transfer to another tier (agents)",
-        TransferIn,
-        body_required=True,
-    ),
-]
 add_action_routes(router, ACTIONS)

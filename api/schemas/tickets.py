@@ -158,37 +158,5 @@ class ReplyIn(StrictBody):
     )
 
 
-class AcceptConferenceIn(StrictBody):
-    link: str | None = Field(default=None, max_length=500)
-    code: str | None = Field(default=None, max_length=100)
-
-
-class FeedbackIn(StrictBody):
-    satisfied: bool
-    comment: str | None = Field(default=None, max_length=4000)
-
-
 class MergeIn(StrictBody):
     into: int = Field(ge=1, description="the ticket that stays open and receives this one's messages")
-
-
-class ResolveIn(StrictBody):
-    comment: str | None = Field(default=None, max_length=2000)
-
-
-class ReasonIn(StrictBody):
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class AssignIn(StrictBody):
-    assignee_id: str | None = Field(max_length=36, description="a staff user id, or null to unassign")
-
-
-class ReclassifyIn(StrictBody):
-    severity: int | None = Field(default=None, ge=1, le=4)
-    impact: str | None = Field(default=None, max_length=200)
-
-
-class TransferIn(StrictBody):
-    tier: Tier = Tier.L2
-    reason: str | None = Field(default=None, max_length=2000)
