@@ -15,7 +15,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
-from domain.ticket.read_model_rows import EVENT_INSTANTS, TICKET_INSTANTS, ProjectionRows
+from domain.projection_rows import EVENT_INSTANTS, ProjectionRows
+from domain.ticket.read_model_rows import TICKET_INSTANTS
 from infra.metrics import count_ticket_events
 from store.event_log import forget_events_after, upsert_events
 from store.storable import storable
@@ -44,7 +45,7 @@ class ProjectionActivities:
         Only the events this call actually inserted are counted, after the commit: a retry or a
         replay re-sends events already written, and those must not count twice.
         """
-        row = storable(with_instants(projection.ticket, TICKET_INSTANTS))
+        row = storable(with_instants(projection.row, TICKET_INSTANTS))
         upsert = insert(tickets).values(row)
         upsert = upsert.on_conflict_do_update(
             index_elements=[tickets.c.id],
