@@ -16,14 +16,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio import activity
 
-from activities.projection import with_instants
+from activities.projection import upsert_row, with_instants, write_outbox, write_timeline
 from domain.escalation.read_model_rows import ESCALATION_INSTANTS
 from domain.escalation.state import TERMINAL
 from domain.projection_rows import EVENT_INSTANTS, ProjectionRows
 from infra.metrics import count_escalation_events
-from store.event_log import forget_events_after, upsert_events
 from store.storable import storable
-from store.tables import escalation_cards, escalation_events, escalations, notifications
+from store.tables import escalation_cards, escalation_events, escalations
 
 
 class EscalationProjectionActivities:
@@ -34,28 +33,15 @@ class EscalationProjectionActivities:
     async def project_escalation(self, projection: ProjectionRows) -> int:
         """Upsert snapshot, timeline, outbox and cards; counts stage entries only for events inserted now."""
         row = storable(with_instants(projection.row, ESCALATION_INSTANTS))
-        upsert = insert(escalations).values(row)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[escalations.c.id],
-            set_={k: upsert.excluded[k] for k in row if k != "id"},
-        )
-        escalation_id, version = row["id"], projection.version
         events = [storable(with_instants(e, EVENT_INSTANTS)) for e in projection.events]
-        inserted: list[tuple[str, dict[str, Any]]] = []
+        owner = ("escalation_id", row["id"])
         async with self._engine.begin() as conn:
-            await conn.execute(upsert)
-            await conn.execute(
-                forget_events_after(escalation_events, "escalation_id", escalation_id, version, events)
-            )
-            if events:
-                result = await conn.execute(upsert_events(escalation_events, "escalation_id", events))
-                inserted = [(r.type, r.data) for r in result]
-            if projection.notifications:
-                owed = storable(projection.notifications)
-                await conn.execute(insert(notifications).values(owed).on_conflict_do_nothing())
+            await conn.execute(upsert_row(escalations, row))
+            inserted = await write_timeline(conn, escalation_events, owner, projection.version, events)
+            await write_outbox(conn, projection.notifications)
             await sync_cards(conn, row)
         count_escalation_events(inserted)
-        return version
+        return projection.version
 
 
 async def sync_cards(conn: AsyncConnection, row: dict[str, Any]) -> None:
