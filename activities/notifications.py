@@ -1,4 +1,5 @@
-"""Notifications about ticket events: recorded once per (ticket, event, kind) in an outbox.
+"""Notifications about ticket and escalation events: recorded once per (ticket, source, event, kind)
+in an outbox (which events owe one: domain/notifications.py).
 
 The outbox row is the durable promise that a notification is owed; the e-mail sender delivers from
 it. Keyed by ticket id and event sequence, so a retried activity never notifies twice.
@@ -15,8 +16,6 @@ from temporalio import activity
 
 from store.storable import storable
 from store.tables import notifications
-
-NOTIFIED_EVENTS = frozenset({"sla_warning", "sla_breached"})
 
 
 @dataclass

@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio import activity
 
-from domain.ticket.read_model_rows import EVENT_INSTANTS, TICKET_INSTANTS, ProjectionRows
+from domain.projection_rows import EVENT_INSTANTS, ProjectionRows
+from domain.ticket.read_model_rows import TICKET_INSTANTS
 from infra.metrics import count_ticket_events
 from store.event_log import forget_events_after, upsert_events
 from store.storable import storable
@@ -28,6 +30,33 @@ def with_instants(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, An
         key: datetime.fromisoformat(value) if key in columns and isinstance(value, str) else value
         for key, value in row.items()
     }
+
+
+def upsert_row(table: Table, row: dict[str, Any]) -> Insert:
+    """Insert or overwrite the entity's row (keyed by `id`): the workflow is the authority."""
+    upsert = insert(table).values(row)
+    return upsert.on_conflict_do_update(
+        index_elements=[table.c.id], set_={k: upsert.excluded[k] for k in row if k != "id"}
+    )
+
+
+async def write_timeline(
+    conn: AsyncConnection, table: Table, owner: tuple[str, object], version: int, events: list[dict[str, Any]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Write the carried events and forget any numbered beyond them (store/event_log.py says why);
+    returns the (type, data) of those inserted or changed now, for counting once."""
+    column, owner_id = owner
+    await conn.execute(forget_events_after(table, column, owner_id, version, events))
+    if not events:
+        return []
+    result = await conn.execute(upsert_events(table, column, events))
+    return [(row.type, row.data) for row in result]
+
+
+async def write_outbox(conn: AsyncConnection, owed: list[dict[str, Any]]) -> None:
+    """The notifications the events owe, once each (key: ticket, source, seq, kind)."""
+    if owed:
+        await conn.execute(insert(notifications).values(storable(owed)).on_conflict_do_nothing())
 
 
 class ProjectionActivities:
@@ -44,23 +73,13 @@ class ProjectionActivities:
         Only the events this call actually inserted are counted, after the commit: a retry or a
         replay re-sends events already written, and those must not count twice.
         """
-        row = storable(with_instants(projection.ticket, TICKET_INSTANTS))
-        upsert = insert(tickets).values(row)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[tickets.c.id],
-            set_={k: upsert.excluded[k] for k in row if k != "id"},
-        )
-        ticket_id, version = row["id"], projection.version
+        row = storable(with_instants(projection.row, TICKET_INSTANTS))
         events = [storable(with_instants(e, EVENT_INSTANTS)) for e in projection.events]
-        inserted: list[tuple[str, dict[str, Any]]] = []
         async with self._engine.begin() as conn:
-            await conn.execute(upsert)
-            await conn.execute(forget_events_after(ticket_events, "ticket_id", ticket_id, version, events))
-            if events:
-                result = await conn.execute(upsert_events(ticket_events, "ticket_id", events))
-                inserted = [(row.type, row.data) for row in result]
-            if projection.notifications:
-                owed = storable(projection.notifications)
-                await conn.execute(insert(notifications).values(owed).on_conflict_do_nothing())
+            await conn.execute(upsert_row(tickets, row))
+            inserted = await write_timeline(
+                conn, ticket_events, ("ticket_id", row["id"]), projection.version, events
+            )
+            await write_outbox(conn, projection.notifications)
         count_ticket_events(inserted)
-        return version
+        return projection.version

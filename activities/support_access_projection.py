@@ -3,12 +3,12 @@
 Idempotent like the ticket projection: events are keyed by (user id, seq) and overwritten by what
 the workflow sends (store/event_log.py); the grant row never moves back. When a batch ends
 the grant (revoked, expired), the user's tokens are cut off at that instant, so that a later grant
-never revives a token issued under an earlier one.
+never revives a token issued under an earlier one. The rows are plain JSON built in the workflow
+(domain/support_access/read_model_rows.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,46 +17,17 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio import activity
 
-from domain.support_access.grant import ENDED, GrantEvent, GrantStatus, SupportAccessState
+from activities.projection import with_instants
+from domain.projection_rows import EVENT_INSTANTS, ProjectionRows
+from domain.support_access.grant import ENDED, GrantStatus
+from domain.support_access.read_model_rows import GRANT_INSTANTS
 from store.event_log import upsert_events
 from store.storable import storable
 from store.support_access_tables import support_access_events, support_access_grants, support_access_tokens
 
 
-@dataclass
-class SupportAccessProjection:
-    """The state to upsert and the events new since the last projection."""
-
-    state: SupportAccessState
-    events: list[GrantEvent] = field(default_factory=list)
-
-
-def grant_row(state: SupportAccessState) -> dict[str, Any]:
-    return {
-        "user_id": state.user_id,
-        "org_id": state.org_id,
-        "status": state.status.value,
-        "granted_at": state.granted_at,
-        "expires_at": state.expires_at,
-        "revoked_at": state.revoked_at,
-        "version": state.version,
-        "updated_at": state.updated_at,
-    }
-
-
-def event_row(user_id: str, event: GrantEvent) -> dict[str, Any]:
-    return {
-        "user_id": user_id,
-        "seq": event.seq,
-        "type": event.type,
-        "at": event.at,
-        "actor_id": event.actor_id,
-        "data": event.data,
-    }
-
-
-def ends(event: GrantEvent) -> bool:
-    return event.type in {status.value for status in ENDED}
+def ends(event: dict[str, Any]) -> bool:
+    return event["type"] in {status.value for status in ENDED}
 
 
 class SupportAccessActivities:
@@ -66,12 +37,13 @@ class SupportAccessActivities:
         self._engine = engine
 
     @activity.defn(name="project_support_access")
-    async def project_support_access(self, projection: SupportAccessProjection) -> int:
+    async def project_support_access(self, projection: ProjectionRows) -> int:
         """Write the grant row, the new events and any token cut-offs in one transaction."""
-        state = projection.state
-        if state.status is GrantStatus.NONE:
-            return state.version
-        row = storable(grant_row(state))
+        if projection.row["status"] == GrantStatus.NONE.value:
+            return projection.version
+        row = storable(with_instants(projection.row, GRANT_INSTANTS))
+        user_id = row["user_id"]
+        events = [storable(with_instants(e, EVENT_INSTANTS)) for e in projection.events]
         upsert = insert(support_access_grants).values(row)
         upsert = upsert.on_conflict_do_update(
             index_elements=[support_access_grants.c.user_id],
@@ -82,13 +54,12 @@ class SupportAccessActivities:
             # The row is updated first: a token being issued holds it FOR SHARE, so the cut-off
             # below runs after that token is committed and sees it.
             await conn.execute(upsert)
-            if projection.events:
-                rows = [storable(event_row(state.user_id, e)) for e in projection.events]
-                await conn.execute(upsert_events(support_access_events, "user_id", rows))
-            for event in projection.events:
+            if events:
+                await conn.execute(upsert_events(support_access_events, "user_id", events))
+            for event in events:
                 if ends(event):
-                    await end_tokens(conn, state.user_id, event.at)
-        return state.version
+                    await end_tokens(conn, user_id, event["at"])
+        return projection.version
 
     @activity.defn(name="support_access_version")
     async def support_access_version(self, user_id: str) -> int:

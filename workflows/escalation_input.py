@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from activities.escalation_projection import EscalationEvent
 from domain.calendar import CalendarSpec
 from domain.escalation.state import EscalationState, NewEscalation
+from domain.events import Event
 
 
 @dataclass
@@ -24,7 +24,7 @@ class EscalationInput:
     new: NewEscalation | None = None
     settings: EscalationSettings = field(default_factory=EscalationSettings)
     state: EscalationState | None = None
-    unprojected: list[EscalationEvent] = field(default_factory=list)
+    unprojected: list[Event] = field(default_factory=list)
     projected_version: int = 0
     seen_requests: dict[str, int] = field(default_factory=dict)
 

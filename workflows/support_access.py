@@ -1,55 +1,52 @@
 """SupportAccessWorkflow: one per user (`support-access-<user_id>`) while they grant staff access.
 
-The user's grant lives here with its durable expiry timer: the main loop sleeps until the grant
-expires or a handler changes it (a replacement re-plans the timer), records `expired` when the
-timer wins, and is the only writer to the read model. Handlers apply their change at once and
-return after it is projected, so that the API answers with what a GET (and token checks) will see.
-Once the grant has ended the run completes; the next grant starts a new run (update-with-start),
-whose audit trail continues where the last one stopped.
+Its life is the shared skeleton's (workflows/entity.py). What is its own: the grant and revoke
+updates, the grant's durable expiry (the one deadline: a replacement re-plans it, the timer records
+`expired` when it wins), and its audit trail, which continues across runs: once the grant has ended
+the run completes, and the next grant starts a new run (update-with-start) that first reads where
+the trail stopped.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.support_access_projection import SupportAccessActivities, SupportAccessProjection
+    from activities.support_access_projection import SupportAccessActivities
     from domain.actors import Actor
-    from domain.errors import InvalidCommand, TransitionRejected
+    from domain.events import Change, Event
+    from domain.projection_rows import ProjectionRows
     from domain.support_access.grant import (
-        Change,
-        GrantEvent,
+        GrantDeadline,
         GrantRequest,
         SupportAccessState,
         decide_expiry,
         decide_grant,
         decide_revoke,
         evolve,
-        number,
+        grant_deadline,
     )
-    from workflows.refusals import refusal
+    from domain.support_access.read_model_rows import grant_rows
 
-PROJECTION_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=10),
-)
-LOCAL_TIMEOUT = timedelta(seconds=10)
-Decision = Callable[[], list[Change]]
+from workflows.entity import PROJECTION_RETRY, PROJECTION_TIMEOUT, EntityWorkflow
+
+CONTINUE_AS_NEW = "support-access-continue-as-new"
 
 
 @dataclass
 class SupportAccessInput:
-    """Whose grant this is; the first grant itself arrives as the update that starts the run."""
+    """Whose grant this is; the first grant itself arrives as the update that starts the run.
+
+    A continued run (continue-as-new of a long-lived grant) also carries its state.
+    """
 
     user_id: str
     org_id: str
+    state: SupportAccessState | None = None
+    seen_requests: dict[str, int] = field(default_factory=dict)
+    projected_version: int = 0
 
 
 def support_access_workflow_id(user_id: str) -> str:
@@ -57,32 +54,21 @@ def support_access_workflow_id(user_id: str) -> str:
 
 
 @workflow.defn
-class SupportAccessWorkflow:
+class SupportAccessWorkflow(EntityWorkflow[SupportAccessState, GrantRequest, GrantDeadline]):
+    projection_activity = "project_support_access"
+    anonymous_system = True
+
     @workflow.init
     def __init__(self, input: SupportAccessInput) -> None:
-        self._state = SupportAccessState(user_id=input.user_id, org_id=input.org_id)
-        self._unprojected: list[GrantEvent] = []
-        self._projected_version = 0
-        self._ready = False
-        self._wake = False
+        state = input.state or SupportAccessState(user_id=input.user_id, org_id=input.org_id)
+        self._begin(state, input.seen_requests, input.projected_version)
+        self._ready = input.state is not None
 
     @workflow.run
     async def run(self, input: SupportAccessInput) -> SupportAccessState:
-        await self._continue_trail()
-        while True:
-            if self._unprojected:
-                await self._project()
-                continue
-            if self._state.active:
-                await self._sleep_until_expiry()
-                continue
-            # Ended (or never granted, if the starting update was refused): finish once no handler
-            # is in flight, unless one of them grants again meanwhile.
-            await workflow.wait_condition(lambda: bool(self._unprojected) or workflow.all_handlers_finished())
-            if not self._unprojected and not self._state.active:
-                return self._state
-
-    # ---- queries -------------------------------------------------------------------------------------
+        if not self._ready:
+            await self._continue_trail()
+        return await self._live()
 
     @workflow.query
     def state(self) -> SupportAccessState:
@@ -93,90 +79,77 @@ class SupportAccessWorkflow:
     @workflow.update
     async def grant(self, request: GrantRequest) -> SupportAccessState:
         """Grant (or replace the active grant) for `hours` from now; returns once projected."""
-        return await self._handle(lambda: decide_grant(self._state, request, workflow.now()), request.actor)
+        return await self._apply(
+            lambda: decide_grant(self._state, request, workflow.now()), request.actor, request.request_id
+        )
 
     @grant.validator
     def _validate_grant(self, request: GrantRequest) -> None:
-        self._validate(lambda: decide_grant(self._state, request, workflow.now()))
+        self._check(lambda: decide_grant(self._state, request, workflow.now()), request.request_id)
 
     @workflow.update
     async def revoke(self, actor: Actor) -> SupportAccessState:
         """End the active grant now; returns once projected, so tokens are refused from then on."""
-        return await self._handle(lambda: decide_revoke(self._state, actor, workflow.now()), actor)
+        return await self._apply(lambda: decide_revoke(self._state, actor, workflow.now()), actor)
 
     @revoke.validator
     def _validate_revoke(self, actor: Actor) -> None:
-        self._validate(lambda: decide_revoke(self._state, actor, workflow.now()))
+        self._check(lambda: decide_revoke(self._state, actor, workflow.now()))
 
-    # ---- internals -----------------------------------------------------------------------------------
+    # ---- the grant's rules ---------------------------------------------------------------------------
 
-    def _validate(self, decide: Decision) -> None:
-        try:
-            decide()
-        except (TransitionRejected, InvalidCommand) as exc:
-            raise refusal(exc) from None
+    def _evolve(self, event: Event) -> None:
+        evolve(self._state, event)
 
-    async def _handle(self, decide: Decision, actor: Actor) -> SupportAccessState:
+    def _ended(self) -> bool:
+        """Ended (or never granted, if the starting update was refused): the run may complete."""
+        return not self._state.active
+
+    async def _before_decide(self) -> None:
         await workflow.wait_condition(lambda: self._ready)
-        try:
-            changes = decide()
-        except (TransitionRejected, InvalidCommand) as exc:
-            raise refusal(exc) from None
-        target = self._record(changes, actor)
-        await workflow.wait_condition(lambda: self._projected_version >= target)
-        return self._state
 
     async def _continue_trail(self) -> None:
         """Start numbering after the last event of earlier runs, before any handler records."""
         last = await workflow.execute_local_activity_method(
             SupportAccessActivities.support_access_version,
             self._state.user_id,
-            start_to_close_timeout=LOCAL_TIMEOUT,
+            start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
             summary="read the audit trail's last seq",
         )
         self._state.version = self._projected_version = last
         self._ready = True
 
-    def _record(self, changes: list[Change], actor: Actor) -> int:
-        """Number and apply the changes; the main loop projects them."""
-        for event in number(changes, self._state, workflow.now(), actor):
-            evolve(self._state, event)
-            self._unprojected.append(event)
-        self._wake = True
-        return self._state.version
+    def _next_deadline(self) -> GrantDeadline | None:
+        return grant_deadline(self._state)
 
-    async def _project(self) -> None:
-        batch, self._unprojected = self._unprojected, []
-        snapshot = copy.deepcopy(self._state)
-        try:
-            await workflow.execute_local_activity_method(
-                SupportAccessActivities.project_support_access,
-                SupportAccessProjection(state=snapshot, events=batch),
-                start_to_close_timeout=LOCAL_TIMEOUT,
-                retry_policy=PROJECTION_RETRY,
-                summary=f"project support access v{snapshot.version} ({snapshot.status})",
-            )
-        except BaseException:
-            self._unprojected = batch + self._unprojected
-            raise
-        self._projected_version = snapshot.version
-        workflow.set_current_details(f"support access **{snapshot.status}** until {snapshot.expires_at}")
-
-    async def _sleep_until_expiry(self) -> None:
-        """The durable timer: wait for the expiry or for a handler's change, whichever comes first."""
-        expires_at = self._state.expires_at
-        assert expires_at is not None
-        self._wake = False
-        remaining = (expires_at - workflow.now()).total_seconds()
-        if remaining > 0:
-            try:
-                await workflow.wait_condition(
-                    lambda: self._wake, timeout=remaining, timeout_summary=f"grant expires {expires_at}"
-                )
-                return
-            except TimeoutError:
-                pass
-        changes = decide_expiry(self._state, workflow.now())
+    async def _on_deadline(self, deadline: GrantDeadline) -> None:
+        changes: list[Change] = decide_expiry(self._state, workflow.now())
         if changes:
             self._record(changes, Actor.system())
+
+    # ---- projection and continue-as-new --------------------------------------------------------------
+
+    def _rows(self, batch: list[Event]) -> ProjectionRows:
+        return grant_rows(self._state, batch)
+
+    def _projection_summary(self, rows: ProjectionRows) -> str:
+        return f"project support access v{rows.version} ({rows.row['status']})"
+
+    async def _projected(self, batch: list[Event]) -> None:
+        workflow.set_current_details(
+            f"support access **{self._state.status}** until {self._state.expires_at}"
+        )
+
+    def _may_continue_as_new(self) -> bool:
+        """Runs before this patch never continued as new (a grant's run is short unless replaced often)."""
+        return workflow.patched(CONTINUE_AS_NEW)
+
+    def _continued(self) -> SupportAccessInput:
+        return SupportAccessInput(
+            user_id=self._state.user_id,
+            org_id=self._state.org_id,
+            state=self._state,
+            seen_requests=self._requests.carried(),
+            projected_version=self._projected_version,
+        )

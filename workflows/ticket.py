@@ -1,27 +1,27 @@
 """TicketWorkflow: one durable entity per ticket that owns its state, timeline and clocks.
 
-Writes arrive as Updates whose validators refuse impossible transitions before they enter
-history. Handlers apply the change at once and then wait until the main loop has projected it to
-Postgres, so the API can answer with a state that a GET will also see. The main loop is the only
-writer to the read model and the only place timers live: it sleeps until the next lifecycle
-deadline or until a handler wakes it.
+Its life is the shared skeleton's (workflows/entity.py): updates decide and record, the main loop
+projects to Postgres and sleeps until the next deadline. What is the ticket's own: its updates
+(one line each over the shared handler), its deadlines (SLA warnings and breaches, auto-resolve,
+auto-close, pending and conference reminders) and what each records, the escalation it starts, the
+search attributes it publishes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notifications import NOTIFIED_EVENTS, NotificationActivities, NotificationRequest
-    from activities.projection import ProjectionActivities
+    from activities.notifications import NotificationRequest
     from domain.actors import Actor, Role
-    from domain.errors import InvalidCommand, TransitionRejected
     from domain.escalation.state import NewEscalation, Target
+    from domain.events import Change, Event
+    from domain.notifications import Entity, is_notified, notification_data, notified_before_mail
+    from domain.projection_rows import ProjectionRows
     from domain.sla import (
         SlaDeadline,
         SlaPolicy,
@@ -52,11 +52,9 @@ with workflow.unsafe.imports_passed_through():
         next_lifecycle_deadline,
         next_pending_reminder,
     )
-    from domain.ticket.notifications import deserves_notification
     from domain.ticket.read_model_rows import projection_rows
     from domain.ticket.state import EscalationView, TicketState, TicketStatus
     from domain.ticket.transitions import (
-        Change,
         decide,
         decide_conference_reminder,
         decide_escalation_update,
@@ -64,67 +62,44 @@ with workflow.unsafe.imports_passed_through():
         decide_pending_reminder,
         decide_sla,
         evolve,
-        number,
     )
     from workflows import search_attributes as sa
     from workflows.escalation_input import EscalationInput, EscalationSettings, escalation_workflow_id
-    from workflows.refusals import refusal
     from workflows.ticket_input import TicketWorkflowInput
 
-PROJECTION_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=10),
-)
-NOTIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=5),
-)
-MAX_REMEMBERED_REQUESTS = 500
+from workflows.entity import EntityWorkflow
+
 Deadline = LifecycleDeadline | SlaDeadline
 
 
 @workflow.defn
-class TicketWorkflow:
+class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
+    projection_activity = "project_ticket"
+
     @workflow.init
     def __init__(self, input: TicketWorkflowInput) -> None:
         self._lifecycle = input.lifecycle
-        self._seen = dict(input.seen_requests)
-        self._projected_version = input.projected_version
         self._publish = input.publish_search_attributes
         self._escalation_defaults = input.escalation
         self._published: dict[str, object] = {}
-        self._wake = False
-        self._notifying: list[workflow.ActivityHandle[Any]] = []
         if input.state is not None:
-            self._state = input.state
-            self._unprojected = list(input.unprojected)
-        else:
-            assert input.new is not None, "a first run needs the new ticket"
-            self._state = TicketState.opened(input.new, workflow.now())
-            self._unprojected = []
-            requester = Actor(user_id=input.new.requester_id, role=Role.CUSTOMER)
-            created: dict[str, object] = {"subject": input.new.subject, "description": input.new.description}
-            if input.new.attachments:
-                created["attachments"] = list(input.new.attachments)
-            if input.new.transcript:
-                created["transcript"] = [dict(m) for m in input.new.transcript]
-            self._record([Change("ticket_created", created)], requester)
+            self._begin(input.state, input.seen_requests, input.projected_version, input.unprojected)
+            return
+        assert input.new is not None, "a first run needs the new ticket"
+        self._begin(
+            TicketState.opened(input.new, workflow.now()), input.seen_requests, input.projected_version
+        )
+        requester = Actor(user_id=input.new.requester_id, role=Role.CUSTOMER)
+        created: dict[str, object] = {"subject": input.new.subject, "description": input.new.description}
+        if input.new.attachments:
+            created["attachments"] = list(input.new.attachments)
+        if input.new.transcript:
+            created["transcript"] = [dict(m) for m in input.new.transcript]
+        self._record([Change("ticket_created", created)], requester)
 
     @workflow.run
     async def run(self, input: TicketWorkflowInput) -> TicketState:
-        while True:
-            if self._unprojected:
-                await self._project()
-                continue
-            if self._state.status is TicketStatus.CLOSED:
-                return await self._finish()
-            if workflow.info().is_continue_as_new_suggested():
-                await self._continue_as_new()
-            await self._sleep_until_next_deadline()
-
-    # ---- queries -------------------------------------------------------------------------------------
+        return await self._live()
 
     @workflow.query
     def state(self) -> TicketState:
@@ -157,7 +132,7 @@ class TicketWorkflow:
         change = Change("sla_policy_changed", {"policy": policy.name, "version": policy.version})
         self._record([change], Actor.system())
 
-    # ---- updates -------------------------------------------------------------------------------------
+    # ---- updates: one line each over the shared handler ----------------------------------------------
 
     @workflow.update
     async def opened(self) -> TicketState:
@@ -263,80 +238,26 @@ class TicketWorkflow:
 
     @workflow.update
     async def escalate(self, command: Escalate) -> TicketState:
-        """Move the ticket to `escalated` and start the escalation's own workflow, in one step."""
-        fresh = command.request_id is None or command.request_id not in self._seen
-        state = await self._handle(command, before_wait=self._start_escalation if fresh else None)
-        return state
+        """Move the ticket to `escalated` and start the escalation's own workflow (`_after_record`)."""
+        return await self._handle(command)
 
     @escalate.validator
     def _validate_escalate(self, command: Escalate) -> None:
         self._validate(command)
 
-    async def _start_escalation(self, command: TicketCommand) -> None:
-        assert isinstance(command, Escalate)
-        state = self._state
-        new = NewEscalation(
-            id=command.escalation_id,
-            ticket_id=state.id,
-            org_id=state.org_id,
-            requester_id=state.requester_id,
-            target=Target(command.target),
-            summary=command.summary,
-            description=command.description or state.description,
-            requested_by=command.actor.user_id,
-        )
-        settings = EscalationSettings(
-            calendar=state.sla.policy.calendar if state.sla else None,
-            public_base_url=self._escalation_defaults.public_base_url,
-            verification_reminder_business_days=self._escalation_defaults.verification_reminder_business_days,
-            verification_timeout_days=self._escalation_defaults.verification_timeout_days,
-            reconcile_seconds=self._escalation_defaults.reconcile_seconds,
-            publish_search_attributes=self._publish,
-        )
-        await workflow.start_child_workflow(
-            "EscalationWorkflow",
-            EscalationInput(new=new, settings=settings),
-            id=escalation_workflow_id(command.escalation_id),
-            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            static_summary=f"{command.escalation_id} for #{state.id}: {command.summary}"[:200],
-        )
+    # ---- the ticket's rules --------------------------------------------------------------------------
 
-    # ---- internals -----------------------------------------------------------------------------------
+    def _decide(self, command: TicketCommand) -> list[Change]:
+        return decide(self._state, command)
 
-    def _validate(self, command: TicketCommand) -> None:
-        if command.request_id is not None and command.request_id in self._seen:
-            return
-        try:
-            decide(self._state, command)
-        except (TransitionRejected, InvalidCommand) as exc:
-            raise refusal(exc) from None
+    def _evolve(self, event: Event) -> None:
+        evolve(self._state, event)
 
-    async def _handle(
-        self, command: TicketCommand, before_wait: Callable[[TicketCommand], Awaitable[None]] | None = None
-    ) -> TicketState:
-        if command.request_id is not None and command.request_id in self._seen:
-            target = self._seen[command.request_id]
-        else:
-            self._record_overdue_sla()
-            try:
-                changes = decide(self._state, command)
-            except (TransitionRejected, InvalidCommand) as exc:
-                raise refusal(exc) from None
-            target = self._record(changes, command.actor)
-            self._remember(command.request_id, target)
-            if before_wait is not None:
-                await before_wait(command)
-        await workflow.wait_condition(lambda: self._projected_version >= target)
-        return self._state
+    def _ended(self) -> bool:
+        return self._state.status is TicketStatus.CLOSED
 
-    def _record(self, changes: list[Change], actor: Actor) -> int:
-        """Number and apply the changes; the main loop projects them."""
-        events = number(changes, self._state, workflow.now(), actor)
-        for event in events:
-            evolve(self._state, event)
-        self._unprojected.extend(events)
-        self._wake = True
-        return self._state.version
+    async def _before_decide(self) -> None:
+        self._record_overdue_sla()
 
     def _record_overdue_sla(self) -> None:
         """Record warnings and breaches already due before a command can stop or pause their clock.
@@ -352,52 +273,91 @@ class TicketWorkflow:
             if changes:
                 self._record(changes, Actor.system())
 
-    def _remember(self, request_id: str | None, version: int) -> None:
-        if request_id is None:
-            return
-        self._seen[request_id] = version
-        while len(self._seen) > MAX_REMEMBERED_REQUESTS:
-            del self._seen[next(iter(self._seen))]
+    async def _after_record(self, command: TicketCommand) -> None:
+        if isinstance(command, Escalate):
+            await self._start_escalation(command)
 
-    async def _project(self) -> None:
-        batch, self._unprojected = self._unprojected, []
-        notify_in_projection = workflow.patched("notify-in-projection")
-        rows = projection_rows(self._state, batch, notify=notify_in_projection)  # a copy, as JSON
-        try:
-            await workflow.execute_local_activity_method(
-                ProjectionActivities.project_ticket,
-                rows,
-                start_to_close_timeout=timedelta(seconds=10),
-                retry_policy=PROJECTION_RETRY,
-                summary=f"project ticket #{self._state.id} to v{rows.version}",
-            )
-        except BaseException:
-            self._unprojected = batch + self._unprojected
-            raise
-        self._projected_version = rows.version
+    async def _start_escalation(self, command: Escalate) -> None:
+        state = self._state
+        new = NewEscalation(
+            id=command.escalation_id,
+            ticket_id=state.id,
+            org_id=state.org_id,
+            requester_id=state.requester_id,
+            target=Target(command.target),
+            summary=command.summary,
+            description=command.description or state.description,
+            requested_by=command.actor.user_id,
+        )
+        defaults = self._escalation_defaults
+        settings = EscalationSettings(
+            calendar=state.sla.policy.calendar if state.sla else None,
+            public_base_url=defaults.public_base_url,
+            verification_reminder_business_days=defaults.verification_reminder_business_days,
+            verification_timeout_days=defaults.verification_timeout_days,
+            reconcile_seconds=defaults.reconcile_seconds,
+            publish_search_attributes=self._publish,
+        )
+        await workflow.start_child_workflow(
+            "EscalationWorkflow",
+            EscalationInput(new=new, settings=settings),
+            id=escalation_workflow_id(command.escalation_id),
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            static_summary=f"{command.escalation_id} for #{state.id}: {command.summary}"[:200],
+        )
+
+    # ---- clocks --------------------------------------------------------------------------------------
+
+    def _next_deadline(self) -> Deadline | None:
+        candidates: list[Deadline] = []
+        reminders = workflow.patched("pending-reminder")
+        for lifecycle in (
+            next_lifecycle_deadline(self._state, self._lifecycle),
+            next_conference_reminder(self._state, self._lifecycle),
+            next_pending_reminder(self._state, self._lifecycle) if reminders else None,
+        ):
+            if lifecycle is not None:
+                candidates.append(lifecycle)
+        if self._state.sla is not None:
+            sla = next_sla_deadline(self._state.sla)
+            if sla is not None:
+                candidates.append(sla)
+        return min(candidates, key=lambda d: d.due) if candidates else None
+
+    async def _on_deadline(self, deadline: Deadline) -> None:
+        if isinstance(deadline, SlaDeadline):
+            changes = decide_sla(self._state, deadline)
+        elif deadline.action == "conference_reminder":
+            changes = decide_conference_reminder(self._state)
+        elif deadline.action == "pending_reminder":
+            auto_resolve = next_lifecycle_deadline(self._state, self._lifecycle)
+            changes = decide_pending_reminder(self._state, auto_resolve.due) if auto_resolve else []
+        else:
+            changes = decide_lifecycle(self._state, deadline.action)
+        if changes:
+            self._record(changes, Actor.system())
+
+    # ---- projection and what follows it --------------------------------------------------------------
+
+    def _rows(self, batch: list[Event]) -> ProjectionRows:
+        return projection_rows(self._state, batch, notify=workflow.patched("notify-in-projection"))
+
+    def _projection_summary(self, rows: ProjectionRows) -> str:
+        return f"project ticket #{self._state.id} to v{rows.version}"
+
+    async def _projected(self, batch: list[Event]) -> None:
         self._publish_state()
-        if not notify_in_projection:
-            self._notify(batch)
+        if not workflow.patched("notify-in-projection"):
+            self._notify_legacy(batch)
 
-    def _notify(self, events: list[Any]) -> None:
+    def _notify_legacy(self, events: list[Event]) -> None:
         """Runs started before "notify-in-projection" record notifications by a regular activity each."""
-        self._notifying = [task for task in self._notifying if not task.done()]
         by_mail = workflow.patched("notify-by-mail")
         for event in events:
-            wanted = deserves_notification(event) if by_mail else event.type in NOTIFIED_EVENTS
-            if not wanted:
-                continue
-            data = {**event.data, "actor_id": event.actor_id} if by_mail else dict(event.data)
-            request = NotificationRequest(self._state.id, event.seq, event.type, data)
-            self._notifying.append(
-                workflow.start_activity_method(
-                    NotificationActivities.record_notification,
-                    request,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=NOTIFY_RETRY,
-                    summary=f"notify {event.type.replace('_', ' ')}",
-                )
-            )
+            wanted = is_notified(Entity.TICKET, event) if by_mail else notified_before_mail(event)
+            if wanted:
+                data = notification_data(event) if by_mail else dict(event.data)
+                self._notify_by_activity(NotificationRequest(self._state.id, event.seq, event.type, data))
 
     def _publish_state(self) -> None:
         """Keep the UI's search attributes and current details in step with the state."""
@@ -420,6 +380,11 @@ class TicketWorkflow:
         changed = {k: v for k, v in wanted.items() if self._published.get(k) != v}
         if not changed:
             return
+        workflow.upsert_search_attributes(self._search_attribute_updates(changed))
+        self._published.update(changed)
+
+    def _search_attribute_updates(self, changed: dict[str, object]) -> list[SearchAttributeUpdate[Any]]:
+        state = self._state
         updates: list[SearchAttributeUpdate[Any]] = []
         if sa.SLA_BREACHED.name in changed:
             updates.append(sa.SLA_BREACHED.value_set(bool(changed[sa.SLA_BREACHED.name])))
@@ -440,86 +405,14 @@ class TicketWorkflow:
                 if state.assignee_id
                 else sa.TICKET_ASSIGNEE.value_unset()
             )
-        workflow.upsert_search_attributes(updates)
-        self._published.update(changed)
+        return updates
 
-    def _next_deadline(self) -> Deadline | None:
-        candidates: list[Deadline] = []
-        reminders = workflow.patched("pending-reminder")
-        for lifecycle in (
-            next_lifecycle_deadline(self._state, self._lifecycle),
-            next_conference_reminder(self._state, self._lifecycle),
-            next_pending_reminder(self._state, self._lifecycle) if reminders else None,
-        ):
-            if lifecycle is not None:
-                candidates.append(lifecycle)
-        if self._state.sla is not None:
-            sla = next_sla_deadline(self._state.sla)
-            if sla is not None:
-                candidates.append(sla)
-        return min(candidates, key=lambda d: d.due) if candidates else None
-
-    async def _sleep_until_next_deadline(self) -> None:
-        deadline = self._next_deadline()
-        self._wake = False
-        if deadline is None:
-            await workflow.wait_condition(lambda: self._wake)
-            return
-        remaining = (deadline.due - workflow.now()).total_seconds()
-        if remaining > 0:
-            try:
-                await workflow.wait_condition(
-                    lambda: self._wake, timeout=remaining, timeout_summary=deadline.summary
-                )
-                return
-            except TimeoutError:
-                pass
-        self._fire(deadline)
-
-    def _fire(self, deadline: Deadline) -> None:
-        if isinstance(deadline, SlaDeadline):
-            changes = decide_sla(self._state, deadline)
-        elif deadline.action == "conference_reminder":
-            changes = decide_conference_reminder(self._state)
-        elif deadline.action == "pending_reminder":
-            auto_resolve = next_lifecycle_deadline(self._state, self._lifecycle)
-            changes = decide_pending_reminder(self._state, auto_resolve.due) if auto_resolve else []
-        else:
-            changes = decide_lifecycle(self._state, deadline.action)
-        if changes:
-            self._record(changes, Actor.system())
-
-    async def _finish(self) -> TicketState:
-        await self._settle()
-        return self._state
-
-    async def _settle(self) -> None:
-        """Project everything and let every handler finish; returns with no await left before the end."""
-        while True:
-            if self._unprojected:
-                await self._project()
-                continue
-            await self._drain_notifications()
-            if self._unprojected:
-                continue
-            if workflow.all_handlers_finished():
-                return
-            await workflow.wait_condition(lambda: workflow.all_handlers_finished() or bool(self._unprojected))
-
-    async def _drain_notifications(self) -> None:
-        for task in self._notifying:
-            await task
-        self._notifying = []
-
-    async def _continue_as_new(self) -> None:
-        await self._settle()
-        workflow.continue_as_new(
-            TicketWorkflowInput(
-                lifecycle=self._lifecycle,
-                state=self._state,
-                seen_requests=self._seen,
-                projected_version=self._projected_version,
-                publish_search_attributes=self._publish,
-                escalation=self._escalation_defaults,
-            )
+    def _continued(self) -> TicketWorkflowInput:
+        return TicketWorkflowInput(
+            lifecycle=self._lifecycle,
+            state=self._state,
+            seen_requests=self._requests.carried(),
+            projected_version=self._projected_version,
+            publish_search_attributes=self._publish,
+            escalation=self._escalation_defaults,
         )

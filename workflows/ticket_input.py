@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.events import Event
 from domain.ticket.lifecycle import LifecycleSettings
-from domain.ticket.state import NewTicket, TicketEvent, TicketState
+from domain.ticket.state import NewTicket, TicketState
 from workflows.escalation_input import EscalationSettings
 
 
@@ -17,7 +18,7 @@ class TicketWorkflowInput:
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     state: TicketState | None = None
     seen_requests: dict[str, int] = field(default_factory=dict)
-    unprojected: list[TicketEvent] = field(default_factory=list)
+    unprojected: list[Event] = field(default_factory=list)
     projected_version: int = 0
     publish_search_attributes: bool = True
     escalation: EscalationSettings = field(default_factory=EscalationSettings)

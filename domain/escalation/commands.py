@@ -67,3 +67,6 @@ class CardChanged:
     progress: str
     at: datetime
     source: str = "webhook"
+
+
+EscalationCommand = MoveStage | SetEta | LinkCard | CreateCard | UnlinkCard | Verify

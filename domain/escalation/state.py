@@ -14,6 +14,7 @@ from typing import Any
 from domain.actors import Actor, Role
 from domain.errors import InvalidCommand, TransitionRejected
 from domain.escalation.card_progress import CardProgress
+from domain.events import Change, Event
 from domain.ticket.state import EscalationView
 
 
@@ -112,12 +113,6 @@ class EscalationState:
     @property
     def active(self) -> bool:
         return self.stage not in TERMINAL
-
-
-@dataclass
-class Change:
-    type: str
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _refuse(state: EscalationState, action: str, reason: str) -> TransitionRejected:
@@ -272,11 +267,12 @@ def card_linked_changes(state: EscalationState, card: Card, created: bool) -> li
     return linked + _stage_from_cards(state, progress)
 
 
-def evolve_escalation(state: EscalationState, seq: int, at: datetime, change: Change) -> None:
-    state.version = seq
-    state.updated_at = at
-    data = change.data
-    if change.type == "stage_changed":
+def evolve_escalation(state: EscalationState, event: Event) -> None:
+    """Apply one numbered event; the only place an escalation's state changes."""
+    state.version = event.seq
+    state.updated_at = at = event.at
+    data = event.data
+    if event.type == "stage_changed":
         state.stage = Stage(data["to"])
         if state.stage is Stage.VERIFYING:
             state.verification_requested_at = at
@@ -285,12 +281,12 @@ def evolve_escalation(state: EscalationState, seq: int, at: datetime, change: Ch
             state.decline_reason = data.get("reason")
         elif state.stage is Stage.RESOLVED:
             state.resolution = data.get("reason")
-    elif change.type == "eta_set":
+    elif event.type == "eta_set":
         state.eta = data["to"]
         state.eta_passed = False
-    elif change.type == "eta_passed":
+    elif event.type == "eta_passed":
         state.eta_passed = True
-    elif change.type == "card_linked":
+    elif event.type == "card_linked":
         state.cards.append(
             Card(
                 data["key"],
@@ -301,18 +297,18 @@ def evolve_escalation(state: EscalationState, seq: int, at: datetime, change: Ch
                 created_by_escalator=data["created"],
             )
         )
-    elif change.type == "card_unlinked":
+    elif event.type == "card_unlinked":
         state.cards = [c for c in state.cards if c.key.upper() != data["key"].upper()]
-    elif change.type == "card_progress":
+    elif event.type == "card_progress":
         card = state.card(data["key"])
         if card is not None:
             card.status, card.progress = data["status"], CardProgress(data["to"])
             card.status_changed_at = datetime.fromisoformat(data["at"])
-    elif change.type == "verification_reminder":
+    elif event.type == "verification_reminder":
         state.verification_reminded = True
-    elif change.type == "card_creation_requested":
+    elif event.type == "card_creation_requested":
         state.card_creations_pending += 1
-    elif change.type in ("card_sync_failed", "card_creation_done"):
+    elif event.type in ("card_sync_failed", "card_creation_done"):
         state.card_creations_pending = max(0, state.card_creations_pending - 1)
 
 

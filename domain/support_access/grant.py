@@ -7,13 +7,15 @@ against the clock on every request, so an ended grant refuses at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from domain import events
 from domain.actors import Actor
 from domain.errors import InvalidCommand, TransitionRejected
+from domain.events import Change, Event
 
 MIN_HOURS = 1
 MAX_HOURS = 168  # seven days: access to a customer's account must not outlive the case
@@ -36,25 +38,7 @@ class GrantRequest:
 
     hours: int
     actor: Actor
-
-
-@dataclass
-class Change:
-    """A decided change, before it is numbered."""
-
-    type: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class GrantEvent:
-    """One line of the grant's audit trail; `seq` continues across workflow runs of the same user."""
-
-    seq: int
-    type: str
-    at: datetime
-    actor_id: str | None
-    data: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
 
 
 @dataclass
@@ -113,13 +97,13 @@ def decide_expiry(state: SupportAccessState, now: datetime) -> list[Change]:
     return []
 
 
-def number(changes: list[Change], state: SupportAccessState, now: datetime, actor: Actor) -> list[GrantEvent]:
-    actor_id = None if actor.is_system else actor.user_id
-    first = state.version + 1
-    return [GrantEvent(first + i, c.type, now, actor_id, dict(c.data)) for i, c in enumerate(changes)]
+def number(changes: list[Change], state: SupportAccessState, now: datetime, actor: Actor) -> list[Event]:
+    """The audit trail's lines; `seq` continues across workflow runs of the same user, and the
+    system's own acts (expiry) carry no actor id."""
+    return events.number(changes, state, now, actor, anonymous_system=True)
 
 
-def evolve(state: SupportAccessState, event: GrantEvent) -> None:
+def evolve(state: SupportAccessState, event: Event) -> None:
     """Apply one event. A replacement keeps `granted_at`: access has been continuous since then."""
     if event.type in ("granted", "replaced"):
         if event.type == "granted" or state.granted_at is None:
@@ -136,6 +120,21 @@ def evolve(state: SupportAccessState, event: GrantEvent) -> None:
         raise ValueError(f"unknown support-access event {event.type!r}")
     state.version = event.seq
     state.updated_at = event.at
+
+
+@dataclass(frozen=True)
+class GrantDeadline:
+    """The durable expiry of an active grant."""
+
+    due: datetime
+    summary: str
+
+
+def grant_deadline(state: SupportAccessState) -> GrantDeadline | None:
+    """An active grant's one clock; a replacement moves it, a revocation removes it."""
+    if not state.active or state.expires_at is None:
+        return None
+    return GrantDeadline(state.expires_at, f"grant expires {state.expires_at}")
 
 
 def token_expiry(grant_expires_at: datetime, now: datetime) -> datetime:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from domain.sla import SlaPolicy, SlaState, start_sla
 
@@ -188,16 +187,3 @@ class TicketState:
             chat_pending=new.channel is Channel.CHAT,
             conference=new.conference,
         )
-
-
-@dataclass
-class TicketEvent:
-    """One numbered entry of a ticket's timeline; (ticket id, seq) is its identity in the read model."""
-
-    seq: int
-    type: str
-    at: datetime
-    actor_id: str | None
-    actor_role: str | None
-    data: dict[str, Any] = field(default_factory=dict)
-    on_behalf_of: str | None = None

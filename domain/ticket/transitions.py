@@ -7,12 +7,13 @@ before it enters history; the handler calls it again on the live state.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from domain.actors import CUSTOMER_ROLES, STAFF_ROLES, Actor, Role
 from domain.errors import InvalidCommand, TransitionRejected
+from domain.events import Change, Event
 from domain.sla import SlaDeadline, retarget, sync_clocks
 from domain.ticket.commands import (
     AbsorbMerge,
@@ -34,7 +35,6 @@ from domain.ticket.state import (
     SEVERITIES,
     EscalationView,
     Satisfaction,
-    TicketEvent,
     TicketState,
     TicketStatus,
     Tier,
@@ -68,14 +68,6 @@ RULES: dict[str, Rule] = {
     "convert_chat": Rule(frozenset({S.OPEN, S.PENDING}), frozenset({Role.AGENT, Role.ADMIN})),
     "accept_conference": Rule(NOT_CLOSED - {S.RESOLVED}, STAFF_ROLES),
 }
-
-
-@dataclass
-class Change:
-    """An event before the workflow gives it a sequence number and a time."""
-
-    type: str
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def allowed_actions(state: TicketState, role: Role) -> list[str]:
@@ -395,7 +387,7 @@ def decide_sla(state: TicketState, deadline: SlaDeadline) -> list[Change]:
     return changes
 
 
-def evolve(state: TicketState, event: TicketEvent) -> None:
+def evolve(state: TicketState, event: Event) -> None:
     """Apply a numbered event to the state; the only place state changes."""
     state.version = event.seq
     state.updated_at = event.at
@@ -406,7 +398,7 @@ def evolve(state: TicketState, event: TicketEvent) -> None:
         sync_clocks(state.sla, state.status.value, state.first_response_at, event.at, state.verifying)
 
 
-def _evolve_reply(state: TicketState, event: TicketEvent) -> None:
+def _evolve_reply(state: TicketState, event: Event) -> None:
     public = not event.data.get("internal")
     if (
         event.data.get("author") == "agent"
@@ -421,7 +413,7 @@ def _evolve_reply(state: TicketState, event: TicketEvent) -> None:
                 state.resources.append(dict(resource))
 
 
-def _evolve_status(state: TicketState, event: TicketEvent) -> None:
+def _evolve_status(state: TicketState, event: Event) -> None:
     to = TicketStatus(event.data["to"])
     state.status = to
     state.pending_reminded = False
@@ -435,11 +427,11 @@ def _evolve_status(state: TicketState, event: TicketEvent) -> None:
         state.close_reason = event.data.get("reason")
 
 
-def _evolve_assigned(state: TicketState, event: TicketEvent) -> None:
+def _evolve_assigned(state: TicketState, event: Event) -> None:
     state.assignee_id = event.data["to"]
 
 
-def _evolve_reclassified(state: TicketState, event: TicketEvent) -> None:
+def _evolve_reclassified(state: TicketState, event: Event) -> None:
     if "severity" in event.data:
         state.severity = int(event.data["severity"]["to"])
         if state.sla is not None:
@@ -456,68 +448,68 @@ def _evolve_reclassified(state: TicketState, event: TicketEvent) -> None:
         state.impact = event.data["impact"]["to"]
 
 
-def _evolve_transferred(state: TicketState, event: TicketEvent) -> None:
+def _evolve_transferred(state: TicketState, event: Event) -> None:
     state.tier = Tier(event.data["to"])
 
 
-def _evolve_sla_warning(state: TicketState, event: TicketEvent) -> None:
+def _evolve_sla_warning(state: TicketState, event: Event) -> None:
     if state.sla is not None:
         state.sla.clock(event.data["clock"]).warned = True
 
 
-def _evolve_sla_breached(state: TicketState, event: TicketEvent) -> None:
+def _evolve_sla_breached(state: TicketState, event: Event) -> None:
     if state.sla is not None:
         clock = state.sla.clock(event.data["clock"])
         clock.breached = True
         clock.breached_at = datetime.fromisoformat(event.data["due"])
 
 
-def _evolve_escalated(state: TicketState, event: TicketEvent) -> None:
+def _evolve_escalated(state: TicketState, event: Event) -> None:
     state.escalation = EscalationView(
         id=event.data["escalation_id"], stage="submitted", target=event.data.get("target", "engineering")
     )
 
 
-def _evolve_escalation_updated(state: TicketState, event: TicketEvent) -> None:
+def _evolve_escalation_updated(state: TicketState, event: Event) -> None:
     state.escalation = EscalationView(**event.data)
 
 
-def _evolve_feedback(state: TicketState, event: TicketEvent) -> None:
+def _evolve_feedback(state: TicketState, event: Event) -> None:
     state.satisfaction = Satisfaction(
         event.data["satisfied"], event.data.get("comment"), event.at, state.resolved_at
     )
 
 
-def _evolve_merged_from(state: TicketState, event: TicketEvent) -> None:
+def _evolve_merged_from(state: TicketState, event: Event) -> None:
     for participant in event.data.get("participants", []):
         if participant not in state.cc:
             state.cc.append(participant)
 
 
-def _evolve_merged_into(state: TicketState, event: TicketEvent) -> None:
+def _evolve_merged_into(state: TicketState, event: Event) -> None:
     state.merged_into = int(event.data["target_id"])
 
 
-def _evolve_chat_converted(state: TicketState, event: TicketEvent) -> None:
+def _evolve_chat_converted(state: TicketState, event: Event) -> None:
     state.chat_pending = False
     if state.sla is not None:
         for clock in state.sla.clocks:
             clock.running_since = event.at
 
 
-def _evolve_conference_accepted(state: TicketState, event: TicketEvent) -> None:
+def _evolve_conference_accepted(state: TicketState, event: Event) -> None:
     if state.conference is not None:
         state.conference.status = "accepted"
         state.conference.link = event.data.get("link") or state.conference.link
         state.conference.code = event.data.get("code")
 
 
-def _evolve_conference_reminder(state: TicketState, event: TicketEvent) -> None:
+def _evolve_conference_reminder(state: TicketState, event: Event) -> None:
     if state.conference is not None:
         state.conference.reminded = True
 
 
-def _evolve_pending_reminder(state: TicketState, event: TicketEvent) -> None:
+def _evolve_pending_reminder(state: TicketState, event: Event) -> None:
     state.pending_reminded = True
 
 
@@ -539,19 +531,3 @@ _EVOLVERS = {
     "reclassified": _evolve_reclassified,
     "transferred": _evolve_transferred,
 }
-
-
-def number(changes: list[Change], state: TicketState, at: datetime, actor: Actor) -> list[TicketEvent]:
-    """Give drafts their sequence numbers, time and actor, continuing the ticket's timeline."""
-    return [
-        TicketEvent(
-            seq=state.version + i + 1,
-            type=change.type,
-            at=at,
-            actor_id=actor.user_id,
-            actor_role=actor.role.value,
-            data=change.data,
-            on_behalf_of=actor.on_behalf_of,
-        )
-        for i, change in enumerate(changes)
-    ]

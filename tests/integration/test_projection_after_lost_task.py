@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.projection import ProjectionActivities
 from domain.actors import Actor, Role
+from domain.events import Change, Event, number
 from domain.ticket.commands import Reply
 from domain.ticket.read_model_rows import projection_rows
-from domain.ticket.state import NewTicket, TicketEvent, TicketState
-from domain.ticket.transitions import Change, decide, evolve, number
+from domain.ticket.state import NewTicket, TicketState
+from domain.ticket.transitions import decide, evolve
 from store.tables import notifications, ticket_events, tickets
 from tests.support.tickets import AGENT, next_ticket_id
 from tests.workflow.test_ticket_workflow import read_events
@@ -25,14 +26,14 @@ from tests.workflow.test_ticket_workflow import read_events
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def apply(state: TicketState, changes: list[Change], actor: Actor, at: datetime) -> list[TicketEvent]:
+def apply(state: TicketState, changes: list[Change], actor: Actor, at: datetime) -> list[Event]:
     events = number(changes, state, at, actor)
     for event in events:
         evolve(state, event)
     return events
 
 
-async def opened_ticket(engine: AsyncEngine) -> tuple[TicketState, list[TicketEvent]]:
+async def opened_ticket(engine: AsyncEngine) -> tuple[TicketState, list[Event]]:
     new = NewTicket(
         id=await next_ticket_id(engine), org_id="o", requester_id="c", subject="s", description="d"
     )

@@ -22,16 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities.escalation_projection import (
-    EscalationEvent,
-    EscalationProjection,
-    EscalationProjectionActivities,
-)
+from activities.escalation_projection import EscalationProjectionActivities
 from activities.jira import JiraActivities
 from activities.projection import ProjectionActivities
+from domain.escalation.read_model_rows import escalation_rows
 from domain.escalation.state import EscalationState, NewEscalation, Target
+from domain.events import Event
 from domain.ticket.read_model_rows import projection_rows
-from domain.ticket.state import NewTicket, TicketEvent, TicketState
+from domain.ticket.state import NewTicket, TicketState
 from infra.settings import Settings
 from infra.worker_telemetry import connect_with_telemetry, sdk_metrics_runtime, serve_domain_metrics
 from integrations.jira.cards import CommentRequest, CreateCardRequest
@@ -147,9 +145,9 @@ async def test_retried_ticket_projection_counts_once(engine: AsyncEngine, org: O
     new = NewTicket(await next_ticket_id(engine), org.id, org["customer"].id, "Retried", "twice")
     state = TicketState.opened(new, now)
     events = [
-        TicketEvent(1, "ticket_created", now, new.requester_id, "customer"),
-        TicketEvent(2, "sla_warning", now, None, "system", {"clock": "first_response"}),
-        TicketEvent(3, "sla_breached", now, None, "system", {"clock": "resolution"}),
+        Event(1, "ticket_created", now, new.requester_id, "customer"),
+        Event(2, "sla_warning", now, None, "system", {"clock": "first_response"}),
+        Event(3, "sla_breached", now, None, "system", {"clock": "resolution"}),
     ]
     projection = projection_rows(state, events)
     project = ProjectionActivities(engine).project_ticket
@@ -174,10 +172,10 @@ async def test_retried_escalation_projection_counts_stage_entries_once(engine: A
     escalation_id, target = f"CP-T{uuid.uuid4().hex[:8]}", Target.ENGINEERING
     new = NewEscalation(escalation_id, ticket.id, org.id, ticket.requester_id, target, "slow", "", "agent")
     events = [
-        EscalationEvent(1, "escalation_created", now, "a", "agent"),
-        EscalationEvent(2, "stage_changed", now, "e", "engineer", {"from": "submitted", "to": "engineering"}),
+        Event(1, "escalation_created", now, "a", "agent"),
+        Event(2, "stage_changed", now, "e", "engineer", {"from": "submitted", "to": "engineering"}),
     ]
-    projection = EscalationProjection(EscalationState.opened(new, now), events)
+    projection = escalation_rows(EscalationState.opened(new, now), events, notify=False)
     project = EscalationProjectionActivities(engine).project_escalation
     stages = ("submitted", "engineering")
     for attempt, expected in ((1, 1.0), (2, 0.0)):

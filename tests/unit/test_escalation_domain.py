@@ -22,6 +22,7 @@ from domain.escalation.state import (
     decide_verification,
     evolve_escalation,
 )
+from domain.events import number
 
 T0 = datetime(2026, 11, 23, 12, tzinfo=UTC)
 ENGINEER = Actor("e", Role.ENGINEER)
@@ -34,8 +35,8 @@ def escalation() -> EscalationState:
 
 
 def apply(state: EscalationState, changes, at: datetime = T0) -> EscalationState:
-    for change in changes:
-        evolve_escalation(state, state.version + 1, at, change)
+    for event in number(changes, state, at, ENGINEER):
+        evolve_escalation(state, event)
     return state
 
 

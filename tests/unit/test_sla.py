@@ -10,6 +10,7 @@ import pytest
 
 import domain.sla
 from domain.actors import Actor, Role
+from domain.events import number
 from domain.sla import (
     FIRST_RESPONSE,
     RESOLUTION,
@@ -26,7 +27,7 @@ from domain.sla import (
 )
 from domain.ticket.commands import Reclassify, Reply, Resolve
 from domain.ticket.state import Kind, NewTicket, TicketState, Tier
-from domain.ticket.transitions import decide, decide_sla, evolve, number
+from domain.ticket.transitions import decide, decide_sla, evolve
 
 SP = ZoneInfo("America/Sao_Paulo")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=SP)

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from temporalio.converter import DataConverter
 
 from domain.actors import Actor
+from domain.events import number
 from domain.sla import overdue_sla_deadlines
 from domain.ticket.commands import Assign, Reply
 from domain.ticket.snapshot import snapshot_from_wire, snapshot_json
 from domain.ticket.state import TicketState
-from domain.ticket.transitions import decide, decide_sla, evolve, number
+from domain.ticket.transitions import decide, decide_sla, evolve
 from tests.unit.test_sla import AGENT, MONDAY_9, SP, ticket
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from domain.actors import Actor, Role
 from domain.errors import InvalidCommand, TransitionRejected
+from domain.events import Change
 from domain.support_access.grant import (
-    Change,
     GrantRequest,
     GrantStatus,
     SupportAccessState,

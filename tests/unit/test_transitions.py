@@ -8,10 +8,11 @@ import pytest
 
 from domain.actors import Actor, Role
 from domain.errors import InvalidCommand, TransitionRejected
+from domain.events import number
 from domain.ticket.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, Transfer
 from domain.ticket.lifecycle import LifecycleSettings, next_lifecycle_deadline
 from domain.ticket.state import NewTicket, TicketState, TicketStatus, Tier
-from domain.ticket.transitions import allowed_actions, decide, decide_lifecycle, evolve, number
+from domain.ticket.transitions import allowed_actions, decide, decide_lifecycle, evolve
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 AGENT = Actor("agent-1", Role.AGENT)

@@ -1,0 +1,68 @@
+"""A worker on the time-skipping server whose activities are test doubles (no PostgreSQL, no JIRA)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest_asyncio
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.ticket.lifecycle import LifecycleSettings
+from domain.ticket.state import NewTicket
+from entrypoints.registry import WORKFLOWS, sandbox_runner
+from tests.workflow_doubles.activity_doubles import ActivityDoubles
+from workflows.ticket import TicketWorkflow
+from workflows.ticket_input import TicketWorkflowInput, ticket_workflow_id
+
+
+@dataclass
+class DoublesWorld:
+    """The time-skipping environment, the doubles' task queue and what the doubles saw."""
+
+    env: WorkflowEnvironment
+    queue: str
+    doubles: ActivityDoubles
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    async def start_ticket(self, **fields: object) -> tuple[WorkflowHandle, NewTicket]:
+        """A ticket with an id no other test uses (no Postgres sequence here)."""
+        new = NewTicket(
+            id=random.randrange(10**9, 2 * 10**9),
+            org_id=str(uuid.uuid4()),
+            requester_id=str(uuid.uuid4()),
+            subject="Invoice export fails",
+            description="The CSV export stops at 500 rows.",
+            **fields,  # type: ignore[arg-type]
+        )
+        handle = await self.client.start_workflow(
+            TicketWorkflow.run,
+            TicketWorkflowInput(new=new, lifecycle=LifecycleSettings(), publish_search_attributes=False),
+            id=ticket_workflow_id(new.id),
+            task_queue=self.queue,
+        )
+        return handle, new
+
+
+@pytest_asyncio.fixture(scope="session")
+async def world(time_env: WorkflowEnvironment) -> AsyncIterator[DoublesWorld]:
+    """Session-wide, like tests/workflow's worker: the test server cannot skip time while a workflow
+    task waits for a worker that has gone away."""
+    doubles = ActivityDoubles()
+    queue = f"doubles-{uuid.uuid4().hex[:8]}"
+    worker = Worker(
+        time_env.client,
+        task_queue=queue,
+        workflows=list(WORKFLOWS),
+        activities=doubles.activities(),
+        workflow_runner=sandbox_runner(),
+    )
+    async with worker:
+        yield DoublesWorld(time_env, queue, doubles)
