@@ -30,13 +30,43 @@ TICKET_ALWAYS = frozenset(
         "conference_accepted",
     }
 )
-ESCALATION_NOTIFIED = frozenset({"stage_changed", "verification_reminder", "eta_passed", "card_sync_failed"})
+ESCALATION_NOTIFIED = frozenset(
+    {"stage_changed", "verification_reminder", "verification_answered", "eta_passed", "card_sync_failed"}
+)
+# What runs that record notifications by activity (before the "…notify-in-projection" patches) keep
+# notifying: scheduling an activity is a command, so their rule is frozen for their histories to replay.
+LEGACY_ESCALATION_NOTIFIED = frozenset(
+    {"stage_changed", "verification_reminder", "eta_passed", "card_sync_failed"}
+)
 # Ticket runs started before the "notify-by-mail" patch notified only these (replay needs the rule).
 TICKET_BEFORE_MAIL = frozenset({"sla_warning", "sla_breached"})
+CUSTOMER_REPLIED = "customer replied"
 
 
 def _ticket(event: Event) -> bool:
-    """Public agent replies, resolutions, new tickets and SLA warnings/breaches; never internal notes."""
+    """The customers hear of new tickets, public agent replies, resolutions and reminders; the agent of
+    customer replies, of an assignment to them and of a reopened ticket; staff of SLA warnings/breaches.
+    Never internal notes."""
+    if _ticket_legacy(event):
+        return True
+    if event.type == "reply_added":
+        return event.data.get("author") == "customer"
+    if event.type == "assigned":
+        return bool(event.data.get("to"))
+    if event.type == "status_changed":
+        return _reopened(event.data)
+    return False
+
+
+def _reopened(data: dict[str, Any]) -> bool:
+    """Resolved → open, unless a customer reply did it: the agent's "customer replied" mail says it."""
+    return (
+        data.get("from") == "resolved" and data.get("to") == "open" and data.get("reason") != CUSTOMER_REPLIED
+    )
+
+
+def _ticket_legacy(event: Event) -> bool:
+    """The rule of runs that notify by activity: public agent replies, resolutions, the ALWAYS kinds."""
     if event.type in TICKET_ALWAYS:
         return True
     if event.type == "reply_added":
@@ -47,8 +77,12 @@ def _ticket(event: Event) -> bool:
 
 
 def _escalation(event: Event) -> bool:
-    """Stage moves, the verification reminder, a passed estimate and a failed sync with the tracker."""
+    """Stage moves, the verification reminder and answer, a passed estimate, a failed tracker sync."""
     return event.type in ESCALATION_NOTIFIED
+
+
+def _escalation_legacy(event: Event) -> bool:
+    return event.type in LEGACY_ESCALATION_NOTIFIED
 
 
 def _never(event: Event) -> bool:
@@ -63,8 +97,21 @@ RULES: dict[Entity, Callable[[Event], bool]] = {
 }
 
 
+LEGACY_RULES: dict[Entity, Callable[[Event], bool]] = {
+    Entity.TICKET: _ticket_legacy,
+    Entity.ESCALATION: _escalation_legacy,
+    Entity.SUPPORT_ACCESS: _never,
+}
+
+
 def is_notified(entity: Entity, event: Event) -> bool:
+    """Whether the event owes a notification, for runs that write the outbox in their projection."""
     return RULES[entity](event)
+
+
+def is_notified_by_activity(entity: Entity, event: Event) -> bool:
+    """The frozen rule of runs that record each notification by an activity (see LEGACY_RULES)."""
+    return LEGACY_RULES[entity](event)
 
 
 def notified_before_mail(event: Event) -> bool:

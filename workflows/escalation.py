@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.escalation.read_model_rows import escalation_rows
     from domain.escalation.state import EscalationState, evolve_escalation, view_of
     from domain.events import Change, Event
-    from domain.notifications import Entity, is_notified
+    from domain.notifications import Entity, is_notified_by_activity
     from domain.projection_rows import ProjectionRows
     from integrations.jira.cards import CardInfo, CommentRequest, CreateCardRequest
     from workflows import search_attributes as sa
@@ -273,7 +273,7 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
         """Runs started before "escalation-notify-in-projection" record notifications by activity."""
         state = self._state
         for event in events:
-            if is_notified(Entity.ESCALATION, event):
+            if is_notified_by_activity(Entity.ESCALATION, event):
                 data = dict(event.data)
                 self._notify_by_activity(
                     NotificationRequest(state.ticket_id, event.seq, event.type, data, source=state.id)

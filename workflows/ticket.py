@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.actors import Actor, Role
     from domain.escalation.state import NewEscalation, Target
     from domain.events import Change, Event
-    from domain.notifications import Entity, is_notified, notification_data, notified_before_mail
+    from domain.notifications import Entity, is_notified_by_activity, notification_data, notified_before_mail
     from domain.projection_rows import ProjectionRows
     from domain.sla import (
         SlaDeadline,
@@ -354,7 +354,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
         """Runs started before "notify-in-projection" record notifications by a regular activity each."""
         by_mail = workflow.patched("notify-by-mail")
         for event in events:
-            wanted = is_notified(Entity.TICKET, event) if by_mail else notified_before_mail(event)
+            wanted = is_notified_by_activity(Entity.TICKET, event) if by_mail else notified_before_mail(event)
             if wanted:
                 data = notification_data(event) if by_mail else dict(event.data)
                 self._notify_by_activity(NotificationRequest(self._state.id, event.seq, event.type, data))

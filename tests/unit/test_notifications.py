@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from domain.events import Event
-from domain.notifications import Entity, is_notified, notification_rows, notified_before_mail
+from domain.notifications import (
+    Entity,
+    is_notified,
+    is_notified_by_activity,
+    notification_rows,
+    notified_before_mail,
+)
 
 T0 = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
@@ -14,13 +20,24 @@ def event(type_: str, seq: int = 1, **data: object) -> Event:
     return Event(seq, type_, T0, "agent-1", "agent", dict(data))
 
 
-def test_tickets_notify_public_agent_replies_and_resolutions_only() -> None:
+def test_tickets_notify_public_replies_resolutions_assignments_and_reopenings() -> None:
     assert is_notified(Entity.TICKET, event("reply_added", author="agent", internal=False))
     assert not is_notified(Entity.TICKET, event("reply_added", author="agent", internal=True))
-    assert not is_notified(Entity.TICKET, event("reply_added", author="customer", internal=False))
+    assert is_notified(Entity.TICKET, event("reply_added", author="customer", internal=False))
     assert is_notified(Entity.TICKET, event("status_changed", to="resolved"))
     assert not is_notified(Entity.TICKET, event("status_changed", to="pending"))
+    assert is_notified(Entity.TICKET, event("status_changed", **{"from": "resolved", "to": "open"}))
+    assert is_notified(Entity.TICKET, event("assigned", to="agent-2"))
+    assert not is_notified(Entity.TICKET, event("assigned", to=None))
     assert is_notified(Entity.TICKET, event("pending_reminder"))
+
+
+def test_runs_notifying_by_activity_keep_the_rule_their_histories_recorded() -> None:
+    """Scheduling an activity is a command: the new kinds must not reach those runs."""
+    assert not is_notified_by_activity(Entity.TICKET, event("reply_added", author="customer", internal=False))
+    assert not is_notified_by_activity(Entity.TICKET, event("assigned", to="agent-2"))
+    assert not is_notified_by_activity(Entity.ESCALATION, event("verification_answered", fixed=True))
+    assert is_notified(Entity.ESCALATION, event("verification_answered", fixed=True))
 
 
 def test_escalations_notify_stage_moves_and_their_clocks_not_card_links() -> None:
