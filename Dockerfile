@@ -28,6 +28,7 @@ COPY api/ api/
 COPY infra/ infra/
 COPY cli/ cli/
 COPY integrations/ integrations/
+COPY services/ services/
 COPY entrypoints/ entrypoints/
 COPY worker.py ./
 

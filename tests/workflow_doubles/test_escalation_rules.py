@@ -63,6 +63,7 @@ async def test_verification_is_reminded_then_confirmed_automatically(world: Doub
         "stage_changed",
         "stage_changed",
         "verification_reminder",
+        "verification_answered",  # the automatic confirmation reaches staff too
         "stage_changed",
     ]
     row = world.doubles.rows[("escalation", escalation_id)]
