@@ -16,11 +16,7 @@ def sign_in_url(public_base_url: str, token: str) -> str:
 
 def local_path(candidate: str | None, default: str = PORTAL) -> str:
     """`candidate` if it is a path inside the portal, else `default`: redirects never leave the site."""
-    if (
-        candidate
-        and candidate.startswith(PORTAL)
-        and not candidate.startswith("//")
-        and "\\" not in candidate
-    ):
-        return candidate
-    return default
+    if not candidate or "//" in candidate or "\\" in candidate:
+        return default
+    inside = candidate == PORTAL or candidate.startswith((f"{PORTAL}/", f"{PORTAL}?"))
+    return candidate if inside else default

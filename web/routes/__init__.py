@@ -9,8 +9,6 @@ from web.links import PORTAL
 from web.routes import language, my_tickets, signin, signout
 from web.visitor import visitor
 
-router = APIRouter(
-    prefix=PORTAL, dependencies=[Depends(visitor), Depends(csrf_guard)], include_in_schema=False
-)
+router = APIRouter(dependencies=[Depends(visitor), Depends(csrf_guard)], include_in_schema=False)
 for module in (signin, signout, language, my_tickets):
-    router.include_router(module.router)
+    router.include_router(module.router, prefix=PORTAL)
