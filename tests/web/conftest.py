@@ -167,9 +167,9 @@ def sign_in(portal: Portal) -> SignIn:
     return run
 
 
-async def screenshot(page: Page, name: str) -> Path:
+async def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
     """Save the page to docs/screenshots/<name>.png (the README shows them)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    await page.screenshot(path=str(path), full_page=full_page)
     return path

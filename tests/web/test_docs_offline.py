@@ -30,7 +30,7 @@ async def test_swagger_ui_renders_offline(browser_page: Page, portal: Portal) ->
 
     await expect(browser_page.locator(".swagger-ui .info .title")).to_contain_text("Escalator")
     await expect(browser_page.get_by_text("List tickets").first).to_be_visible()
-    await screenshot(browser_page, "api-docs-offline")
+    await screenshot(browser_page, "api-docs-offline", full_page=False)
     assert outside == []
 
 
