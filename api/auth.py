@@ -1,4 +1,4 @@
-"""API-key authentication and the access rules every route shares."""
+"""API-key authentication and role checks. Visibility is not decided here: see services/access.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from api.problems import Problem, not_found, unavailable
-from domain.actors import CUSTOMER_ROLES, STAFF_ROLES, Role
+from api.deps import EngineDep
+from domain.actors import Role
+from services.problems import Problem, unavailable
 from store.identities import Principal, principal_for_key
 from store.support_access import SUPPORT_TOKEN_PREFIX, principal_for_support_token
 
@@ -18,6 +19,7 @@ bearer = HTTPBearer(auto_error=False, description="An Escalator API key: `Author
 
 async def authenticate(
     request: Request,
+    engine: EngineDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """Resolve the bearer key to its user; 401 for a missing, unknown, revoked or expired key."""
@@ -29,7 +31,7 @@ async def authenticate(
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        async with request.app.state.engine.connect() as conn:
+        async with engine.connect() as conn:
             principal = await principal_for_key(conn, credentials.credentials)
             if principal is None and credentials.credentials.startswith(SUPPORT_TOKEN_PREFIX):
                 principal = await principal_for_support_token(conn, credentials.credentials)
@@ -42,26 +44,18 @@ async def authenticate(
             type_="/problems/unauthorized",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    request.state.principal = principal
+    request.state.principal = principal  # for the request log and the rate limiter
     return principal
 
 
 CurrentUser = Annotated[Principal, Depends(authenticate)]
 
 
-def role_of(principal: Principal) -> Role:
-    return Role(principal.role)
-
-
-def is_staff(principal: Principal) -> bool:
-    return role_of(principal) in STAFF_ROLES
-
-
 def require_roles(*roles: Role) -> Any:
     """A dependency that lets only the given roles through (403: the caller is known but not allowed)."""
 
     async def _check(principal: CurrentUser) -> Principal:
-        if role_of(principal) not in roles:
+        if principal.role not in roles:
             raise Problem(
                 403,
                 f"this action needs one of the roles: {', '.join(r.value for r in roles)}",
@@ -70,23 +64,3 @@ def require_roles(*roles: Role) -> Any:
         return principal
 
     return Depends(_check)
-
-
-def can_see_ticket(principal: Principal, snapshot: dict[str, Any]) -> bool:
-    """Staff see all; org admins their organisation; customers the tickets they requested or are cc'd on."""
-    role = role_of(principal)
-    if role in STAFF_ROLES:
-        return True
-    if snapshot.get("org_id") != principal.org_id:
-        return False
-    if role is Role.ORG_ADMIN:
-        return True
-    assert role in CUSTOMER_ROLES
-    return snapshot.get("requester_id") == principal.user_id or principal.user_id in snapshot.get("cc", [])
-
-
-def ensure_visible(principal: Principal, snapshot: dict[str, Any] | None) -> dict[str, Any]:
-    """404, never 403, for tickets outside the caller's reach: ids must not leak."""
-    if snapshot is None or not can_see_ticket(principal, snapshot):
-        raise not_found()
-    return snapshot

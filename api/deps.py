@@ -1,4 +1,4 @@
-"""Shared resources of the API process, reached through the app state."""
+"""Shared resources of the API process as dependencies; routes take these, never `request.app.state`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from api.problems import unavailable
 from infra.settings import Settings
 from infra.temporal_client import connect
+from integrations.jira.settings import JiraSettings
+from services.context import TemporalProvider
+from services.problems import unavailable
 
 
 def get_settings(request: Request) -> Settings:
@@ -21,6 +23,12 @@ def get_settings(request: Request) -> Settings:
 def get_engine(request: Request) -> AsyncEngine:
     engine: AsyncEngine = request.app.state.engine
     return engine
+
+
+def get_jira(request: Request) -> JiraSettings | None:
+    """The JIRA connection settings, or None when no JIRA is configured."""
+    jira: JiraSettings | None = request.app.state.jira
+    return jira
 
 
 async def get_temporal(request: Request) -> Client:
@@ -35,6 +43,17 @@ async def get_temporal(request: Request) -> Client:
     return client
 
 
+def get_temporal_provider(request: Request) -> TemporalProvider:
+    """Temporal on demand: for routes that may answer without it (a webhook for an unknown card, /readyz)."""
+
+    async def temporal() -> Client:
+        return await get_temporal(request)
+
+    return temporal
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
+JiraDep = Annotated[JiraSettings | None, Depends(get_jira)]
+TemporalProviderDep = Annotated[TemporalProvider, Depends(get_temporal_provider)]

@@ -1,8 +1,7 @@
-"""RFC 9457 problem details for every error the API returns."""
+"""RFC 9457 problem details for every error the API returns; services raise `Problem`, this renders it."""
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,31 +11,11 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 
+from services.problems import Problem, unavailable
+
 PROBLEM_JSON = "application/problem+json"
 INVALID = "/problems/invalid-request"
 UNIQUE_VIOLATION = "23505"  # Postgres SQLSTATE
-
-
-class Problem(Exception):
-    """Raise anywhere in a request to answer with a problem+json body."""
-
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        *,
-        title: str | None = None,
-        type_: str = "about:blank",
-        headers: dict[str, str] | None = None,
-        **extensions: Any,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.title = title or HTTPStatus(status).phrase
-        self.type = type_
-        self.headers = headers or {}
-        self.extensions = extensions
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
@@ -50,20 +29,6 @@ def problem_response(problem: Problem, instance: str | None = None) -> JSONRespo
         body["instance"] = instance
     body.update(problem.extensions)
     return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
-
-
-def not_found(what: str = "ticket") -> Problem:
-    return Problem(404, f"{what} not found", type_="/problems/not-found")
-
-
-def unavailable(dependency: str, retry_after: int = 5) -> Problem:
-    return Problem(
-        503,
-        f"{dependency} is unavailable; the request can be retried",
-        type_="/problems/unavailable",
-        headers={"Retry-After": str(retry_after)},
-        dependency=dependency,
-    )
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from api.schemas import TicketOut
-from api.sla_schemas import SlaClockOut, SlaOut
-from domain.actors import Role
+from api.schemas.sla import SlaClockOut, SlaOut
+from api.schemas.tickets import TicketOut
 from domain.sla import clocks_from_json
-from domain.ticket.state import TicketStatus
-from domain.ticket.transitions import RULES
+from services.tickets import allowed_actions
 from store.identities import Principal
-
-
-def allowed_for(status: str, role: Role) -> list[str]:
-    """Actions the caller may take now; mirrors the workflow's validators (which stay authoritative)."""
-    current = TicketStatus(status)
-    return [name for name, rule in RULES.items() if current in rule.statuses and role in rule.roles]
 
 
 def sla_out(snapshot: dict[str, Any], now: datetime | None = None) -> SlaOut | None:
@@ -39,6 +31,6 @@ def ticket_out(snapshot: dict[str, Any], principal: Principal) -> TicketOut:
         {
             **snapshot,
             "sla": sla_out(snapshot),
-            "allowed_actions": allowed_for(snapshot["status"], Role(principal.role)),
+            "allowed_actions": allowed_actions(snapshot, principal.role),
         }
     )

@@ -395,6 +395,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
     from store.attachments import list_for_ticket
     from store.db import create_engine
     from store.migrate import upgrade
+    from store.scope import Scope
     from store.ticket_queries import (
         TicketFilter,
         get_ticket_row,
@@ -441,17 +442,17 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         def lister(f: Callable[[], TicketFilter]) -> Callable[[], Awaitable[Any]]:
             async def call() -> Any:
                 async with engine.connect() as conn:
-                    return await list_tickets(conn, f(), 26, None)
+                    return await list_tickets(conn, Scope.everything(), f(), 26, None)
 
             return call
 
         async def detail() -> Any:
             ticket_id = rng.randint(first, last)
             async with engine.connect() as conn:
-                row = await get_ticket_row(conn, ticket_id)
-            async with engine.connect() as conn:  # as api/routers/tickets.py get_one does
-                events = await get_timeline(conn, ticket_id, include_internal=True)
-                files = await list_for_ticket(conn, ticket_id, include_internal=True)
+                row = await get_ticket_row(conn, Scope.everything(), ticket_id)
+            async with engine.connect() as conn:  # as services.tickets.get_ticket does
+                events = await get_timeline(conn, Scope.everything(), ticket_id)
+                files = await list_for_ticket(conn, Scope.everything(), ticket_id)
             return row, events, files
 
         async def similar() -> Any:

@@ -15,29 +15,23 @@ import asyncio
 import os
 import signal
 import sys
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
 
-from api.auth import can_see_ticket
-from api.problems import Problem
-from api.schemas import TicketCreate
-from api.ticket_opening import actor_of, bind_attachments, open_ticket
-from api.ticket_updates import send_update
-from domain.attachment_types import AttachmentRejected, classify
+from domain.actors import CUSTOMER_ROLES
+from domain.attachment_types import AttachmentRejected
 from domain.mail_threading import strip_subject_prefixes
-from domain.ticket.commands import Reply
 from domain.ticket.state import Channel
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect
 from integrations.mail.inbound_server import InboundDecision, InboundMail, InboundServer, InboundSettings
-from store.attachments import insert_attachment
+from services import attachments, tickets
+from services.context import Context, fixed_client
+from services.problems import Problem
 from store.db import create_engine
-from store.identities import Principal
-from store.tables import users
-from store.ticket_queries import get_ticket_row
-from workflows.ticket import TicketWorkflow
+from store.identities import Principal, principal_for_email
 
 log = get_logger(__name__)
 MAX_ATTACHMENTS = 5
@@ -46,26 +40,32 @@ MAX_ATTACHMENTS = 5
 class MailIntake:
     """The inbound server's callback: decides per message, then acts through the same code as the API."""
 
-    def __init__(self, engine: Any, client: Any, settings: Settings) -> None:
+    def __init__(self, engine: AsyncEngine, client: Client, settings: Settings) -> None:
         self._engine = engine
         self._client = client
         self._settings = settings
+
+    def _context(self, principal: Principal) -> Context:
+        """The sender's service context: they see and change what they would through the API."""
+        return Context(principal, self._engine, self._settings, fixed_client(self._client))
 
     async def __call__(self, mail: InboundMail) -> InboundDecision:
         if mail.is_automatic:
             return InboundDecision.reject(
                 550, "5.7.1 automatic messages (bounces, auto-replies) are not accepted"
             )
-        principal = await self._sender(mail.sender)
-        if principal is None:
+        async with self._engine.connect() as conn:
+            principal = await principal_for_email(conn, mail.sender)
+        if principal is None or principal.role not in CUSTOMER_ROLES:
             return InboundDecision.reject(
                 550, "5.7.1 unknown sender: ask your administrator to register this address"
             )
+        context = self._context(principal)
         try:
-            attachment_ids = await self._store_attachments(mail, principal)
+            attachment_ids = await self._store_attachments(mail, context)
             if mail.ticket_id is not None:
-                return await self._reply(mail, principal, attachment_ids)
-            return await self._open(mail, principal, attachment_ids)
+                return await self._reply(mail, context, attachment_ids)
+            return await self._open(mail, context, attachment_ids)
         except AttachmentRejected as exc:
             return InboundDecision.reject(
                 552 if exc.status == 413 else 554, f"5.7.1 attachment refused: {exc.reason}"
@@ -75,42 +75,20 @@ class MailIntake:
                 return InboundDecision.reject(451, "4.3.0 try again later")
             return InboundDecision.reject(550, f"5.7.1 {exc.detail}"[:400])
 
-    async def _sender(self, address: str) -> Principal | None:
-        async with self._engine.connect() as conn:
-            row = (
-                (await conn.execute(select(users).where(func.lower(users.c.email) == address.lower())))
-                .mappings()
-                .first()
-            )
-        if row is None or row["role"] not in ("customer", "org_admin"):
-            return None
-        return Principal(row["id"], row["org_id"], row["role"], row["name"], row["email"], row["locale"])
-
-    async def _store_attachments(self, mail: InboundMail, principal: Principal) -> list[str]:
+    async def _store_attachments(self, mail: InboundMail, context: Context) -> list[str]:
+        """Every file checked (as the API does) before any is stored: a refused one refuses the mail."""
         if len(mail.attachments) > MAX_ATTACHMENTS:
             raise AttachmentRejected(422, f"at most {MAX_ATTACHMENTS} attachments per message")
-        kinds = [(a, classify(a.filename, a.content)) for a in mail.attachments]
-        ids = []
-        async with self._engine.begin() as conn:
-            for attachment, kind in kinds:
-                stored = await insert_attachment(
-                    conn,
-                    org_id=principal.org_id,
-                    uploader_id=principal.user_id,
-                    filename=attachment.filename,
-                    content_type=kind.content_type,
-                    data=attachment.content,
-                )
-                ids.append(stored["id"])
-        return ids
+        for attachment in mail.attachments:
+            attachments.check(attachment.filename, attachment.content)
+        stored = [await attachments.upload(context, a.filename, a.content) for a in mail.attachments]
+        return [row["id"] for row in stored]
 
-    async def _open(
-        self, mail: InboundMail, principal: Principal, attachment_ids: list[str]
-    ) -> InboundDecision:
+    async def _open(self, mail: InboundMail, context: Context, attachment_ids: list[str]) -> InboundDecision:
         subject = strip_subject_prefixes(mail.subject).strip()
         if len(subject) < 3:
             subject = f"E-mail from {mail.sender_name or mail.sender}"
-        body = TicketCreate(
+        draft = tickets.TicketDraft(
             subject=subject[:200],
             description=mail.body or mail.full_text or "(empty message)",
             channel=Channel.EMAIL,
@@ -118,34 +96,29 @@ class MailIntake:
             allow_duplicate=True,
         )
         key = f"mail:{mail.message_id}" if mail.message_id else None
-        ticket_id, _ = await open_ticket(self._engine, self._client, self._settings, principal, body, key)
+        ticket_id, _ = await tickets.open_ticket(context, draft, key)
         log.info("ticket opened by e-mail", ticket_id=ticket_id, sender=mail.sender)
         return InboundDecision.accept(f"2.0.0 ticket #{ticket_id} opened")
 
-    async def _reply(
-        self, mail: InboundMail, principal: Principal, attachment_ids: list[str]
-    ) -> InboundDecision:
+    async def _reply(self, mail: InboundMail, context: Context, attachment_ids: list[str]) -> InboundDecision:
+        """A customer reply through the same command path as the API; refusals become SMTP answers."""
         ticket_id = mail.ticket_id
         assert ticket_id is not None
-        async with self._engine.connect() as conn:
-            ticket = await get_ticket_row(conn, ticket_id)
-        if ticket is None or not can_see_ticket(principal, ticket):
-            return InboundDecision.reject(550, f"5.7.1 no ticket #{ticket_id} for this sender")
-        if ticket["status"] == "closed":
-            return InboundDecision.reject(
-                550, f"5.7.1 ticket #{ticket_id} is closed; write without [#{ticket_id}] to open a new one"
-            )
-        command = Reply(
-            actor=actor_of(principal),
-            body=mail.body or mail.full_text or "(empty message)",
-            attachments=attachment_ids,
-            request_id=f"mail:{mail.message_id}" if mail.message_id else None,
+        draft = tickets.ReplyDraft(
+            body=mail.body or mail.full_text or "(empty message)", attachments=attachment_ids
         )
-        await send_update(
-            self._client, ticket_id, TicketWorkflow.reply, command, self._settings.api_update_timeout_seconds,
-            command.request_id,
-        )  # fmt: skip
-        await bind_attachments(self._engine, attachment_ids, ticket_id, principal)
+        key = f"mail:{mail.message_id}" if mail.message_id else None
+        try:
+            await tickets.reply(context, ticket_id, draft, key)
+        except Problem as exc:
+            if exc.status == 404:
+                return InboundDecision.reject(550, f"5.7.1 no ticket #{ticket_id} for this sender")
+            if exc.status == 409 and exc.extensions.get("current_status") == "closed":
+                return InboundDecision.reject(
+                    550,
+                    f"5.7.1 ticket #{ticket_id} is closed; write without [#{ticket_id}] to open a new one",
+                )
+            raise
         log.info("e-mail reply added", ticket_id=ticket_id, sender=mail.sender)
         return InboundDecision.accept(f"2.0.0 reply added to ticket #{ticket_id}")
 

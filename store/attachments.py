@@ -11,10 +11,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.attachment_tables import attachments
+from store.scope import Scope, ticket_of_row_visible
 from store.tables import users
 
 PUBLIC = (
@@ -58,14 +59,30 @@ async def insert_attachment(
     return row
 
 
-async def get_attachment(conn: AsyncConnection, attachment_id: str) -> dict[str, Any] | None:
-    """Metadata without the bytes: enough to decide who may see it."""
-    row = (await conn.execute(select(*METADATA).where(attachments.c.id == attachment_id))).mappings().first()
+def _internal_admitted(scope: Scope) -> ColumnElement[bool]:
+    return true() if scope.internal else attachments.c.internal.is_(False)
+
+
+def _readable(scope: Scope) -> ColumnElement[bool]:
+    """The uploader always; others through a ticket in scope (internal-note files: if it admits those)."""
+    through_ticket = and_(
+        attachments.c.ticket_id.is_not(None),
+        _internal_admitted(scope),
+        ticket_of_row_visible(scope, attachments.c.ticket_id),
+    )
+    return or_(attachments.c.uploader_id == scope.viewer_id, through_ticket)
+
+
+async def get_attachment(conn: AsyncConnection, scope: Scope, attachment_id: str) -> dict[str, Any] | None:
+    """Metadata without the bytes, or None when the file does not exist or the scope does not reach it."""
+    query = select(*METADATA).where(attachments.c.id == attachment_id, _readable(scope))
+    row = (await conn.execute(query)).mappings().first()
     return dict(row) if row else None
 
 
-async def get_attachment_data(conn: AsyncConnection, attachment_id: str) -> bytes | None:
-    data = await conn.scalar(select(attachments.c.data).where(attachments.c.id == attachment_id))
+async def get_attachment_data(conn: AsyncConnection, scope: Scope, attachment_id: str) -> bytes | None:
+    query = select(attachments.c.data).where(attachments.c.id == attachment_id, _readable(scope))
+    data = await conn.scalar(query)
     return bytes(data) if data is not None else None
 
 
@@ -130,12 +147,12 @@ async def bind_to_ticket(
     return refs
 
 
-async def list_for_ticket(
-    conn: AsyncConnection, ticket_id: int, include_internal: bool = True
-) -> list[dict[str, Any]]:
-    """The files bound to a ticket, oldest first; customers' views pass include_internal=False."""
-    query = select(*METADATA).where(attachments.c.ticket_id == ticket_id)
-    if not include_internal:
-        query = query.where(attachments.c.internal.is_(False))
+async def list_for_ticket(conn: AsyncConnection, scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
+    """The files bound to a ticket the scope admits, oldest first (internal-note files if it admits those)."""
+    query = select(*METADATA).where(
+        attachments.c.ticket_id == ticket_id,
+        _internal_admitted(scope),
+        ticket_of_row_visible(scope, attachments.c.ticket_id),
+    )
     rows = await conn.execute(query.order_by(attachments.c.created_at, attachments.c.id))
     return [dict(row) for row in rows.mappings()]

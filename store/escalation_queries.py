@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.tables import escalation_cards, escalation_events, escalations, webhook_deliveries
+from store.scope import Scope, ticket_of_row_visible, ticket_visible
+from store.tables import escalation_cards, escalation_events, escalations, tickets, webhook_deliveries
 
 
 async def next_escalation_id(conn: AsyncConnection) -> str:
@@ -16,17 +17,28 @@ async def next_escalation_id(conn: AsyncConnection) -> str:
     return f"CP-{number}"
 
 
-async def get_escalation(conn: AsyncConnection, escalation_id: str) -> dict[str, Any] | None:
-    row = (
-        await conn.execute(select(escalations.c.snapshot).where(escalations.c.id == escalation_id))
-    ).first()
+def _visible_escalations(scope: Scope) -> Select[Any]:
+    """Escalations whose ticket the scope admits: whoever sees a ticket sees its escalations."""
+    return (
+        select(escalations.c.snapshot)
+        .select_from(escalations.join(tickets, tickets.c.id == escalations.c.ticket_id))
+        .where(ticket_visible(scope))
+    )
+
+
+async def get_escalation(conn: AsyncConnection, scope: Scope, escalation_id: str) -> dict[str, Any] | None:
+    """The escalation's snapshot, or None when it does not exist or its ticket is out of scope."""
+    row = (await conn.execute(_visible_escalations(scope).where(escalations.c.id == escalation_id))).first()
     return dict(row.snapshot) if row else None
 
 
-async def escalation_timeline(conn: AsyncConnection, escalation_id: str) -> list[dict[str, Any]]:
+async def escalation_timeline(
+    conn: AsyncConnection, scope: Scope, escalation_id: str
+) -> list[dict[str, Any]]:
+    owner = select(escalations.c.ticket_id).where(escalations.c.id == escalation_id).scalar_subquery()
     query = (
         select(escalation_events)
-        .where(escalation_events.c.escalation_id == escalation_id)
+        .where(escalation_events.c.escalation_id == escalation_id, ticket_of_row_visible(scope, owner))
         .order_by(escalation_events.c.seq)
     )
     return [dict(r) for r in (await conn.execute(query)).mappings()]
@@ -34,19 +46,18 @@ async def escalation_timeline(conn: AsyncConnection, escalation_id: str) -> list
 
 async def list_escalations(
     conn: AsyncConnection,
+    scope: Scope,
     stage: str | None,
     org_id: str | None,
     card: str | None,
-    ticket_ids: list[int] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    query = select(escalations.c.snapshot).order_by(escalations.c.created_at.desc()).limit(limit)
+    """Newest first, one query: the scope joins the tickets, the filters narrow it."""
+    query = _visible_escalations(scope).order_by(escalations.c.created_at.desc()).limit(limit)
     if stage:
         query = query.where(escalations.c.stage == stage)
     if org_id:
         query = query.where(escalations.c.org_id == org_id)
-    if ticket_ids is not None:
-        query = query.where(escalations.c.ticket_id.in_(ticket_ids))
     if card:
         linked = select(escalation_cards.c.escalation_id).where(escalation_cards.c.card_key == card.upper())
         query = query.where(escalations.c.id.in_(linked))

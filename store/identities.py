@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.actors import Role
+from store.scope import Scope
 from store.tables import api_keys, organisations, users
 
 KEY_PREFIX = "esc_"
@@ -23,7 +25,7 @@ class Principal:
 
     user_id: str
     org_id: str
-    role: str
+    role: Role
     name: str
     email: str
     locale: str = "en"
@@ -77,13 +79,25 @@ async def create_user(
     return user
 
 
-async def get_user(conn: AsyncConnection, user_id: str) -> dict[str, Any] | None:
-    row = (await conn.execute(select(users).where(users.c.id == user_id))).mappings().first()
+def _user_visible(scope: Scope) -> ColumnElement[bool]:
+    """Users of the scope's organisation (all for staff); a participant-only scope sees itself."""
+    conditions: list[ColumnElement[bool]] = []
+    if scope.org_id is not None:
+        conditions.append(users.c.org_id == scope.org_id)
+    if scope.participant_id is not None:
+        conditions.append(users.c.id == scope.participant_id)
+    return and_(true(), *conditions)
+
+
+async def get_user(conn: AsyncConnection, scope: Scope, user_id: str) -> dict[str, Any] | None:
+    """The user, or None when unknown or outside the scope (alike)."""
+    query = select(users).where(users.c.id == user_id, _user_visible(scope))
+    row = (await conn.execute(query)).mappings().first()
     return dict(row) if row else None
 
 
-async def list_users(conn: AsyncConnection, org_id: str | None = None) -> list[dict[str, Any]]:
-    query = select(users).order_by(users.c.created_at)
+async def list_users(conn: AsyncConnection, scope: Scope, org_id: str | None = None) -> list[dict[str, Any]]:
+    query = select(users).where(_user_visible(scope)).order_by(users.c.created_at)
     if org_id is not None:
         query = query.where(users.c.org_id == org_id)
     return [dict(r) for r in (await conn.execute(query)).mappings()]
@@ -115,6 +129,13 @@ async def revoke_key(conn: AsyncConnection, key_id: str) -> bool:
     return bool(result.rowcount)
 
 
+async def principal_for_email(conn: AsyncConnection, address: str) -> Principal | None:
+    """The user an e-mail address belongs to (case-insensitive), for inbound mail; None if unknown."""
+    query = select(users).where(func.lower(users.c.email) == address.lower())
+    row = (await conn.execute(query)).mappings().first()
+    return _principal(row) if row else None
+
+
 async def principal_for_key(conn: AsyncConnection, key: str) -> Principal | None:
     """A valid (not revoked, not expired) key's user, or None."""
     now = datetime.now(UTC)
@@ -128,10 +149,14 @@ async def principal_for_key(conn: AsyncConnection, key: str) -> Principal | None
         return None
     if row["expires_at"] is not None and row["expires_at"] <= now:
         return None
+    return _principal(row)
+
+
+def _principal(row: Any) -> Principal:
     return Principal(
         user_id=row["id"],
         org_id=row["org_id"],
-        role=row["role"],
+        role=Role(row["role"]),
         name=row["name"],
         email=row["email"],
         locale=row["locale"],

@@ -8,17 +8,20 @@ from typing import Any
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from store.scope import Scope, ticket_visible
 from store.tables import ticket_events, tickets
 
 
 async def satisfaction(
     conn: AsyncConnection,
+    scope: Scope,
     org_id: str | None,
     agent_id: str | None,
     since: datetime | None,
     until: datetime | None,
 ) -> list[dict[str, Any]]:
-    """Answers to the survey grouped by organisation and by the agent the ticket was assigned to."""
+    """Answers to the survey grouped by organisation and by the agent the ticket was assigned to,
+    over the tickets the scope admits."""
     satisfied = cast(ticket_events.c.data["satisfied"].as_boolean(), Integer)
     agent = ticket_events.c.data["assignee_id"].as_string()
     query = (
@@ -29,7 +32,7 @@ async def satisfaction(
             func.sum(satisfied).label("satisfied"),
         )
         .join(tickets, tickets.c.id == ticket_events.c.ticket_id)
-        .where(ticket_events.c.type == "feedback_given")
+        .where(ticket_events.c.type == "feedback_given", ticket_visible(scope))
         .group_by(tickets.c.org_id, agent)
         .order_by(tickets.c.org_id, agent)
     )

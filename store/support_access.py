@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.actors import Role
 from domain.support_access.grant import GrantStatus, token_expiry
 from store.identities import Principal
 from store.support_access_tables import support_access_grants, support_access_tokens
@@ -113,7 +114,7 @@ def _acting_principal(row: Any) -> Principal:
     return Principal(
         user_id=row["id"],
         org_id=row["org_id"],
-        role=row["role"],
+        role=Role(row["role"]),
         name=row["name"],
         email=row["email"],
         locale=row["locale"],

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from store.scope import Scope, ticket_of_row_visible, ticket_visible
 from store.tables import ticket_events, tickets
 
 OPEN_STATUSES = ("open", "pending", "escalated")  # as in the predicate of ix_tickets_open_org_subject_trgm
@@ -68,10 +69,11 @@ def _escape_like(value: str) -> str:
 
 
 async def list_tickets(
-    conn: AsyncConnection, f: TicketFilter, limit: int, before_id: int | None
+    conn: AsyncConnection, scope: Scope, f: TicketFilter, limit: int, before_id: int | None
 ) -> list[dict[str, Any]]:
-    """Newest first, keyset-paginated on id so deep pages stay as fast as the first."""
-    query = _filtered(f)
+    """Newest first, keyset-paginated on id so deep pages stay as fast as the first; the filters
+    narrow the scope, never widen it."""
+    query = _filtered(f).where(ticket_visible(scope))
     if before_id is not None:
         query = query.where(tickets.c.id < before_id)
     query = query.order_by(tickets.c.id.desc()).limit(limit)
@@ -79,15 +81,23 @@ async def list_tickets(
     return [dict(row.snapshot) for row in rows]
 
 
-async def get_ticket_row(conn: AsyncConnection, ticket_id: int) -> dict[str, Any] | None:
-    row = (await conn.execute(select(tickets.c.snapshot).where(tickets.c.id == ticket_id))).first()
+async def get_ticket_row(conn: AsyncConnection, scope: Scope, ticket_id: int) -> dict[str, Any] | None:
+    """The ticket's snapshot, or None when it does not exist or is outside the scope (alike)."""
+    query = select(tickets.c.snapshot).where(tickets.c.id == ticket_id, ticket_visible(scope))
+    row = (await conn.execute(query)).first()
     return dict(row.snapshot) if row else None
 
 
-async def get_timeline(conn: AsyncConnection, ticket_id: int, include_internal: bool) -> list[dict[str, Any]]:
-    """The ticket's events in order; customers never see internal notes."""
-    query = select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.seq)
-    if not include_internal:
+async def get_timeline(conn: AsyncConnection, scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
+    """The ticket's events in order; internal notes only for scopes that admit them."""
+    query = (
+        select(ticket_events)
+        .where(
+            ticket_events.c.ticket_id == ticket_id, ticket_of_row_visible(scope, ticket_events.c.ticket_id)
+        )
+        .order_by(ticket_events.c.seq)
+    )
+    if not scope.internal:
         query = query.where(ticket_events.c.type != "note_added")
     rows = await conn.execute(query)
     return [dict(r) for r in rows.mappings()]
@@ -127,13 +137,14 @@ async def similar_open_tickets(
     ]
 
 
-async def public_messages(conn: AsyncConnection, ticket_id: int) -> list[dict[str, str]]:
+async def public_messages(conn: AsyncConnection, scope: Scope, ticket_id: int) -> list[dict[str, str]]:
     """The customer-visible messages of a ticket (for merging a duplicate into another)."""
     query = (
         select(ticket_events.c.type, ticket_events.c.data, ticket_events.c.actor_id, ticket_events.c.at)
         .where(
             ticket_events.c.ticket_id == ticket_id,
             ticket_events.c.type.in_(("ticket_created", "reply_added")),
+            ticket_of_row_visible(scope, ticket_events.c.ticket_id),
         )
         .order_by(ticket_events.c.seq)
     )

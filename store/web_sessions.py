@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.actors import Role
 from store.identities import Principal, hash_key
 from store.tables import users
 from store.web_tables import web_sessions
@@ -78,7 +79,7 @@ async def live_session(
     principal = Principal(
         user_id=row["id"],
         org_id=row["org_id"],
-        role=row["role"],
+        role=Role(row["role"]),
         name=row["name"],
         email=row["email"],
         locale=row["locale"],

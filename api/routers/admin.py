@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
 
 from api.auth import require_roles
+from api.context import ContextDep
 from api.deps import EngineDep
-from api.problems import Problem, not_found
-from api.schemas import KeyIn, KeyOut, OrgIn, OrgOut, OrgPatch, UserIn, UserOut
+from api.schemas.identities import KeyIn, KeyOut, OrgIn, OrgOut, OrgPatch, UserIn, UserOut
 from domain.actors import Role
+from services.problems import Problem, not_found
 from store import identities, sla_store
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])
@@ -63,17 +64,17 @@ async def create_user(org_id: str, body: UserIn, engine: EngineDep) -> UserOut:
 
 @router.get("/users", response_model=list[UserOut], summary="List users")
 async def list_users(
-    engine: EngineDep, org_id: Annotated[str | None, Query(max_length=36)] = None
+    context: ContextDep, org_id: Annotated[str | None, Query(max_length=36)] = None
 ) -> list[UserOut]:
-    async with engine.connect() as conn:
-        return [UserOut.model_validate(u) for u in await identities.list_users(conn, org_id)]
+    async with context.engine.connect() as conn:
+        return [UserOut.model_validate(u) for u in await identities.list_users(conn, context.scope, org_id)]
 
 
 @router.post("/users/{user_id}/keys", status_code=201, response_model=KeyOut, summary="Issue an API key")
-async def issue_key(user_id: str, body: KeyIn, engine: EngineDep) -> KeyOut:
+async def issue_key(user_id: str, body: KeyIn, context: ContextDep) -> KeyOut:
     """The key is in this response only; Escalator keeps its hash."""
-    async with engine.begin() as conn:
-        if await identities.get_user(conn, user_id) is None:
+    async with context.engine.begin() as conn:
+        if await identities.get_user(conn, context.scope, user_id) is None:
             raise not_found("user")
         key, record = await identities.issue_key(conn, user_id, body.name, body.expires_at)
     return KeyOut(**record, key=key)

@@ -7,29 +7,23 @@ Everyone else gets 404, so ids never leak.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.datastructures import UploadFile
 from starlette.types import Message, Receive
 
-from api.auth import CurrentUser, can_see_ticket, is_staff
-from api.deps import EngineDep
-from api.problems import Problem, not_found
+from api.context import ContextDep
+from api.schemas.attachments import AttachmentDetail, AttachmentOut
 from domain.attachment_types import (
     CONTENT_TYPES,
     MAX_ATTACHMENT_BYTES,
     AttachmentRejected,
     allowed_extensions,
-    classify,
 )
-from store.attachments import get_attachment, get_attachment_data, insert_attachment
-from store.identities import Principal
-from store.ticket_queries import get_ticket_row
+from services import attachments
+from services.problems import Problem
 
 router = APIRouter(prefix="/v1/attachments", tags=["attachments"])
 
@@ -56,22 +50,6 @@ UPLOAD_BODY = {
 }
 
 
-class AttachmentOut(BaseModel):
-    """What a message cites: the id, and enough to show the file without downloading it."""
-
-    id: str
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-
-
-class AttachmentDetail(AttachmentOut):
-    ticket_id: int | None
-    uploader_id: str
-    created_at: datetime
-
-
 @router.post(
     "",
     status_code=201,
@@ -79,9 +57,7 @@ class AttachmentDetail(AttachmentOut):
     summary="Upload an attachment",
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
-async def upload_attachment(
-    request: Request, principal: CurrentUser, engine: EngineDep, response: Response
-) -> AttachmentOut:
+async def upload_attachment(request: Request, context: ContextDep, response: Response) -> AttachmentOut:
     """Multipart field `file`, at most 500 KB, of an allowed type proven by its content.
 
     413 too large, 415 type not allowed or content contradicting the name, 422 empty or missing.
@@ -90,27 +66,16 @@ async def upload_attachment(
     filename = clean_filename(upload.filename)
     data = await upload.read()
     try:
-        kind = classify(filename, data)
+        row = await attachments.upload(context, filename, data)
     except AttachmentRejected as exc:
         raise _rejection(exc.status, exc.reason) from exc
-    async with engine.begin() as conn:
-        row = await insert_attachment(
-            conn,
-            org_id=principal.org_id,
-            uploader_id=principal.user_id,
-            filename=filename,
-            content_type=kind.content_type,
-            data=data,
-        )
     response.headers["Location"] = f"/v1/attachments/{row['id']}"
     return AttachmentOut(**row)
 
 
 @router.get("/{attachment_id}", response_model=AttachmentDetail, summary="An attachment's metadata")
-async def read_attachment(attachment_id: str, principal: CurrentUser, engine: EngineDep) -> AttachmentDetail:
-    async with engine.connect() as conn:
-        meta = await _readable(conn, principal, attachment_id)
-    return AttachmentDetail(**meta)
+async def read_attachment(attachment_id: str, context: ContextDep) -> AttachmentDetail:
+    return AttachmentDetail(**await attachments.read_metadata(context, attachment_id))
 
 
 # What a download can be served as: each allowed type (text ones carry a charset parameter).
@@ -126,14 +91,10 @@ DOWNLOAD_TYPES = {
     summary="Download an attachment",
     responses={200: {"description": "The file, as the type proven at upload", "content": DOWNLOAD_TYPES}},
 )
-async def download_attachment(attachment_id: str, principal: CurrentUser, engine: EngineDep) -> Response:
+async def download_attachment(attachment_id: str, context: ContextDep) -> Response:
     """Always as a download with the type checked at upload, never sniffed or rendered inline, so
     an uploaded file cannot run as a page of ours."""
-    async with engine.connect() as conn:
-        meta = await _readable(conn, principal, attachment_id)
-        data = await get_attachment_data(conn, attachment_id)
-    if data is None:
-        raise not_found("attachment")
+    meta, data = await attachments.download(context, attachment_id)
     headers = {
         "Content-Disposition": content_disposition(meta["filename"]),
         "X-Content-Type-Options": "nosniff",
@@ -141,23 +102,6 @@ async def download_attachment(attachment_id: str, principal: CurrentUser, engine
         "Cache-Control": "private, no-cache",
     }
     return Response(content=data, media_type=meta["content_type"], headers=headers)
-
-
-async def _readable(conn: AsyncConnection, principal: Principal, attachment_id: str) -> dict[str, Any]:
-    meta = await get_attachment(conn, attachment_id)
-    if meta is None or not await _may_read(conn, principal, meta):
-        raise not_found("attachment")
-    return meta
-
-
-async def _may_read(conn: AsyncConnection, principal: Principal, meta: dict[str, Any]) -> bool:
-    """The uploader always; others only through a ticket they may see (internal notes: staff only)."""
-    if meta["uploader_id"] == principal.user_id:
-        return True
-    if meta["ticket_id"] is None or (meta["internal"] and not is_staff(principal)):
-        return False
-    snapshot = await get_ticket_row(conn, meta["ticket_id"])
-    return snapshot is not None and can_see_ticket(principal, snapshot)
 
 
 async def _read_upload(request: Request) -> UploadFile:

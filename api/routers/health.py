@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import get_temporal
-from api.problems import Problem
+from api.deps import EngineDep, TemporalProviderDep
+from services.problems import Problem
 
 router = APIRouter(tags=["health"])
 
@@ -19,18 +19,18 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="Temporal and Postgres answer")
-async def readyz(request: Request) -> dict[str, str]:
+async def readyz(engine: EngineDep, temporal: TemporalProviderDep) -> dict[str, str]:
     checks: dict[str, str] = {}
     try:
         async with asyncio.timeout(2):
-            async with request.app.state.engine.connect() as conn:
+            async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         checks["postgres"] = "ok"
     except Exception:
         checks["postgres"] = "down"
     try:
         async with asyncio.timeout(2):
-            client = await get_temporal(request)
+            client = await temporal()
             await client.service_client.check_health()
         checks["temporal"] = "ok"
     except Exception:

@@ -11,13 +11,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.problems import Problem
+from api.deps import EngineDep, JiraDep, TemporalProviderDep
 from domain.escalation.card_progress import progress_for
 from domain.escalation.commands import CardChanged
 from domain.webhook_signature import verify
 from infra.log import get_logger
 from integrations.jira.adf import adf_to_text
+from integrations.jira.settings import JiraSettings
+from services.context import TemporalProvider
+from services.problems import Problem
 from store.escalation_queries import delivery_seen, escalations_for_card, remember_delivery
 from workflows.escalation import EscalationWorkflow
 from workflows.escalation_input import escalation_workflow_id
@@ -58,8 +62,9 @@ async def _raw_body(request: Request) -> bytes:
 
 
 @router.post("/jira", summary="JIRA webhook (signed with X-Hub-Signature)")
-async def jira_webhook(request: Request) -> dict[str, Any]:
-    jira = request.app.state.jira
+async def jira_webhook(
+    request: Request, engine: EngineDep, jira: JiraDep, temporal: TemporalProviderDep
+) -> dict[str, Any]:
     secret = jira.webhook_secret.get_secret_value() if jira and jira.webhook_secret else None
     body = await _raw_body(request)
     if not secret or not verify(secret, body, request.headers.get("X-Hub-Signature", "")):
@@ -70,19 +75,20 @@ async def jira_webhook(request: Request) -> dict[str, Any]:
     except (ValueError, AssertionError) as exc:
         raise Problem(400, "the body is not a JSON object", type_="/problems/invalid-request") from exc
     identifier = request.headers.get("X-Atlassian-Webhook-Identifier", "")[:128]
-    engine = request.app.state.engine
     if identifier:
         async with engine.connect() as conn:
             if await delivery_seen(conn, identifier):
                 return {"status": "duplicate"}
-    outcome = await _route(request, payload)
+    outcome = await _route(engine, jira, temporal, payload)
     if identifier:
         async with engine.begin() as conn:
             await remember_delivery(conn, identifier)
     return outcome
 
 
-async def _route(request: Request, payload: dict[str, Any]) -> dict[str, Any]:
+async def _route(
+    engine: AsyncEngine, jira: JiraSettings | None, temporal: TemporalProvider, payload: dict[str, Any]
+) -> dict[str, Any]:
     event = payload.get("webhookEvent")
     if event == "comment_created":
         comment = (payload.get("comment") or {}).get("body")
@@ -93,17 +99,14 @@ async def _route(request: Request, payload: dict[str, Any]) -> dict[str, Any]:
     if change is None:
         return {"status": "ignored", "reason": "no status change"}
     key, status, category = change
-    async with request.app.state.engine.connect() as conn:
+    async with engine.connect() as conn:
         targets = await escalations_for_card(conn, key)
     if not targets:
         log.info("jira webhook for an unknown card", issue=key)
         return {"status": "ignored", "reason": f"no escalation links {key}"}
-    jira = request.app.state.jira
     progress = progress_for(status, category, jira.status_map if jira else None)
     news = CardChanged(key=key, status=status, progress=progress.value, at=_changed_at(payload))
-    from api.deps import get_temporal
-
-    client = await get_temporal(request)
+    client = await temporal()
     for escalation_id in targets:
         await client.get_workflow_handle(escalation_workflow_id(escalation_id)).signal(
             EscalationWorkflow.card_changed, news

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from api.auth import CurrentUser, require_roles
 from api.deps import EngineDep
-from api.kb_schemas import MAX_IMPORT, KbArticleIn, KbArticleOut, KbImportResult, KbSuggestion, Language
-from api.problems import Problem, not_found
+from api.schemas.kb import MAX_IMPORT, KbArticleIn, KbArticleOut, KbImportResult, KbSuggestion, Language
 from domain.actors import Role
+from services.problems import Problem, not_found
 from store import kb
 
 admin_router = APIRouter(

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from api.auth import CurrentUser
 from api.deps import EngineDep
-from api.problems import not_found
-from api.schemas import Me, OrgOut
+from api.schemas.identities import Me, OrgOut
+from services.problems import not_found
 from store import identities
 
 router = APIRouter(prefix="/v1", tags=["me"])
@@ -23,6 +23,6 @@ async def me(principal: CurrentUser, engine: EngineDep) -> Me:
         id=principal.user_id,
         name=principal.name,
         email=principal.email,
-        role=principal.role,  # type: ignore[arg-type]
+        role=principal.role,
         organisation=OrgOut.model_validate(org),
     )

@@ -12,12 +12,12 @@ from temporalio.client import Client
 
 from api.auth import require_roles
 from api.deps import EngineDep, TemporalDep
-from api.problems import Problem, not_found
-from api.sla_schemas import CalendarIn, CalendarOut, PolicyIn, PolicyOut
+from api.schemas.sla import CalendarIn, CalendarOut, PolicyIn, PolicyOut
 from domain.actors import Role
 from domain.calendar import BusinessCalendar, CalendarError
 from domain.sla import SlaPolicy
 from infra.log import get_logger
+from services.problems import Problem, not_found
 from store import sla_store
 from store.tables import tickets
 from workflows.ticket import TicketWorkflow

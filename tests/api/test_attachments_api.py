@@ -16,10 +16,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from api.app import create_app
-from api.attachment_refs import resolve_attachment_refs
-from api.problems import Problem
 from api.routers import attachments
 from infra.settings import Settings
+from services.attachment_refs import resolve_attachment_refs
+from services.problems import Problem
 from store.attachments import AttachmentRefError, bind_to_ticket
 from store.identities import Principal, principal_for_key
 from tests.support.identities import Member, Org

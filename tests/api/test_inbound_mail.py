@@ -18,6 +18,7 @@ from entrypoints.inbound_mail import MailIntake
 from infra.settings import Settings
 from integrations.mail.inbound_server import InboundServer, InboundSettings
 from store import identities
+from store.scope import Scope
 from tests.api.test_conversation_api import PNG
 from tests.support.identities import Org
 from tests.support.ports import free_port
@@ -34,7 +35,7 @@ async def inbound(
 
 async def emails_of(engine: AsyncEngine, org: Org, role: str) -> str:
     async with engine.connect() as conn:
-        user = await identities.get_user(conn, org[role].id)
+        user = await identities.get_user(conn, Scope.everything(), org[role].id)
     assert user is not None
     return str(user["email"])
 

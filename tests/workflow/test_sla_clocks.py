@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.sla import FIRST_RESPONSE, RESOLUTION, default_policy
 from domain.ticket.commands import Reclassify, Reply
 from domain.ticket.state import TicketState
+from store.scope import Scope
 from store.ticket_queries import TicketFilter, list_tickets
 from tests.support.tickets import AGENT, customer, start_ticket
 from tests.workflow.test_ticket_workflow import read_events
@@ -85,7 +86,9 @@ async def test_sev1_friday_afternoon_warns_then_breaches_monday(
     assert close_to(events[1]["at"], at(friday, 3, 10, 30)), "the breach fired on time"
     assert events[1]["data"]["used_seconds"] == 2 * 3600
     async with engine.connect() as conn:
-        breached = await list_tickets(conn, TicketFilter(breached=True, org_id=new.org_id), 10, None)
+        breached = await list_tickets(
+            conn, Scope.everything(), TicketFilter(breached=True, org_id=new.org_id), 10, None
+        )
     assert [t["id"] for t in breached] == [new.id], "the read model lists it as breached"
 
     await skip_until(time_env, at(friday, 3, 13, 31))

@@ -1,7 +1,7 @@
 """The portal's landing page: "My tickets" (seed 002), and for org admins their organisation's tickets.
 
-Reads the read model's existing ticket list. TODO(services): when services.tickets lands, replace
-`ticket_filter` + `list_tickets` with its scoped list so the API and the pages share one rule.
+Lists through services.tickets with the person's scope (services.access), exactly as GET /v1/tickets
+does; the filters here only narrow it.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from domain.actors import Role
-from store.identities import Principal, list_users
-from store.ticket_queries import TicketFilter, list_tickets
-from web.auth import PortalUser
+from services import tickets
+from services.context import Context
+from services.tickets import TicketFilter
+from store import identities
+from store.identities import Principal
+from web.context import PortalContext
 from web.i18n import N_
-from web.state import engine_of
 from web.templating import render
 
 router = APIRouter()
@@ -38,40 +40,39 @@ STATUS_LABELS = {
 
 
 def ticket_filter(principal: Principal, scope: str, status: str) -> TicketFilter:
-    """The same reach as `GET /v1/tickets`: org admins may see the organisation, customers their own."""
-    whole_org = scope == "org" and Role(principal.role) is Role.ORG_ADMIN
-    return TicketFilter(
-        org_id=principal.org_id,
-        requester_id=None if whole_org else principal.user_id,
-        status=STATUS_FILTERS.get(status),
-    )
+    """Narrow the person's scope: an org admin may choose only their own tickets; a status group."""
+    mine = scope == "mine" and principal.role is Role.ORG_ADMIN
+    return TicketFilter(requester_id=principal.user_id if mine else None, status=STATUS_FILTERS.get(status))
 
 
 @router.get("")
 async def my_tickets(
     request: Request,
-    principal: PortalUser,
+    context: PortalContext,
     status: Annotated[str, Query(max_length=10)] = "all",
     scope: Annotated[str, Query(max_length=10)] = "mine",
-    before: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
     """The ticket table, newest first; htmx swaps only the table when the filter changes."""
+    principal = context.principal
     status = status if status in STATUS_FILTERS else "all"
-    scope = "org" if scope == "org" and Role(principal.role) is Role.ORG_ADMIN else "mine"
-    async with engine_of(request).connect() as conn:
-        rows = await list_tickets(conn, ticket_filter(principal, scope, status), PAGE_SIZE + 1, before)
-        requesters = await _requester_names(conn, principal) if scope == "org" else {}
-    context: dict[str, Any] = {
-        "tickets": rows[:PAGE_SIZE],
-        "older": rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None,
+    scope = "org" if scope == "org" and principal.role is Role.ORG_ADMIN else "mine"
+    page = await tickets.list_tickets(context, ticket_filter(principal, scope, status), PAGE_SIZE, cursor)
+    requesters = await _requester_names(context) if scope == "org" else {}
+    values: dict[str, Any] = {
+        "tickets": page.items,
+        "older": page.next_cursor,
         "status": status,
         "scope": scope,
         "requesters": requesters,
         "status_labels": STATUS_LABELS,
-        "is_org_admin": Role(principal.role) is Role.ORG_ADMIN,
+        "is_org_admin": principal.role is Role.ORG_ADMIN,
     }
-    return render(request, "pages/my_tickets.html", context, partial="partials/ticket_table.html")
+    return render(request, "pages/my_tickets.html", values, partial="partials/ticket_table.html")
 
 
-async def _requester_names(conn: Any, principal: Principal) -> dict[str, str]:
-    return {user["id"]: user["name"] for user in await list_users(conn, principal.org_id)}
+async def _requester_names(context: Context) -> dict[str, str]:
+    """Names for the "Requester" column of an org admin's view (people of their own organisation)."""
+    async with context.engine.connect() as conn:
+        users = await identities.list_users(conn, context.scope, context.principal.org_id)
+    return {user["id"]: user["name"] for user in users}

@@ -1,9 +1,8 @@
 """Turning the attachment ids a message cites into checked metadata (seed 002: at most 5 a message).
 
-The ticket routes call `resolve_attachment_refs` before they send the message to the workflow, so
-a bad reference is a 422 before anything enters history; they bind the files with
-`store.attachments.bind_to_ticket` once the ticket exists, and map a lost race there with
-`attachment_refs_problem`.
+Opening and replying call `resolve_attachment_refs` before they send the message to the workflow,
+so a bad reference is a 422 before anything enters history; they bind the files with
+`bind_attachments` once the ticket has the message.
 """
 
 from __future__ import annotations
@@ -12,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.problems import Problem
-from store.attachments import AttachmentRefError, check_refs
+from services.problems import Problem
+from store.attachments import AttachmentRefError, bind_to_ticket, check_refs
 from store.identities import Principal
 
 MAX_ATTACHMENTS_PER_MESSAGE = 5
@@ -60,3 +59,16 @@ def attachment_refs_problem(exc: AttachmentRefError, ids: list[str]) -> Problem:
         type_="/problems/invalid-request",
         errors=errors,
     )
+
+
+async def bind_attachments(
+    engine: AsyncEngine, ids: list[str], ticket_id: int, principal: Principal, internal: bool = False
+) -> None:
+    """Attach the cited files to the ticket (all or none); a lost race maps to the same 422."""
+    if not ids:
+        return
+    try:
+        async with engine.begin() as conn:
+            await bind_to_ticket(conn, ids, ticket_id, principal.user_id, internal=internal)
+    except AttachmentRefError as exc:
+        raise attachment_refs_problem(exc, ids) from exc

@@ -1,4 +1,4 @@
-"""Request and response bodies of the HTTP API (the OpenAPI document is generated from these)."""
+"""Bodies of the ticket endpoints (the OpenAPI document is generated from these)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.sla_schemas import SlaOut
+from api.schemas.sla import SlaOut
 from api.strict_body import StrictBody
-from domain.actors import Role
 from domain.ticket.state import Channel, Environment, Kind, TicketStatus, Tier
 
 Text = Field(min_length=1, max_length=64_000)
@@ -159,95 +158,5 @@ class ReplyIn(StrictBody):
     )
 
 
-class AcceptConferenceIn(StrictBody):
-    link: str | None = Field(default=None, max_length=500)
-    code: str | None = Field(default=None, max_length=100)
-
-
-class FeedbackIn(StrictBody):
-    satisfied: bool
-    comment: str | None = Field(default=None, max_length=4000)
-
-
 class MergeIn(StrictBody):
     into: int = Field(ge=1, description="the ticket that stays open and receives this one's messages")
-
-
-class ResolveIn(StrictBody):
-    comment: str | None = Field(default=None, max_length=2000)
-
-
-class ReasonIn(StrictBody):
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class AssignIn(StrictBody):
-    assignee_id: str | None = Field(max_length=36, description="a staff user id, or null to unassign")
-
-
-class ReclassifyIn(StrictBody):
-    severity: int | None = Field(default=None, ge=1, le=4)
-    impact: str | None = Field(default=None, max_length=200)
-
-
-class TransferIn(StrictBody):
-    tier: Tier = Tier.L2
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class Me(BaseModel):
-    id: str
-    name: str
-    email: str
-    role: Role
-    organisation: OrgOut
-
-
-class OrgIn(StrictBody):
-    name: str = Field(min_length=1, max_length=200)
-    slug: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
-
-
-class OrgOut(BaseModel):
-    id: str
-    name: str
-    slug: str
-    sla_policy: str | None = None
-
-
-class OrgPatch(StrictBody):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    sla_policy: str | None = Field(default=None, max_length=64, description="the SLA policy of new tickets")
-
-
-class UserIn(StrictBody):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    role: Role
-    locale: str = Field(default="en", pattern=r"^(en|pt-BR)$")
-
-
-class UserOut(BaseModel):
-    id: str
-    org_id: str
-    name: str
-    email: str
-    role: Role
-    locale: str
-
-
-class KeyIn(StrictBody):
-    name: str = Field(default="", max_length=200)
-    expires_at: datetime | None = None
-
-
-class KeyOut(BaseModel):
-    id: str
-    user_id: str
-    name: str
-    prefix: str
-    expires_at: datetime | None
-    key: str | None = Field(default=None, description="shown once, at creation")
-
-
-Me.model_rebuild()

@@ -1,4 +1,9 @@
-"""Sending a command to a ticket's workflow and mapping what comes back to HTTP."""
+"""Sending an update to an entity's workflow, with a deadline, and mapping refusals to Problems.
+
+409 with the allowed actions when the state forbids the command, 422 with the field when the
+command makes no sense, 503 when Temporal does not answer in time (the update, once accepted, is
+in history: a retry with the same update id finds it).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateR
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.problems import Problem, unavailable
-from domain.ticket.snapshot import snapshot_from_wire
 from infra.log import get_logger
-from workflows.ticket_input import ticket_workflow_id
+from services.problems import Problem, unavailable
 
 log = get_logger(__name__)
 
@@ -40,25 +43,6 @@ def refusal_problem(exc: WorkflowUpdateFailedError) -> Problem:
             )
     log.error("ticket update failed unexpectedly", error=str(exc))
     return Problem(500, "the ticket could not be updated", type_="/problems/internal")
-
-
-async def send_update(
-    client: Client,
-    ticket_id: int,
-    update: Any,
-    command: Any,
-    deadline_seconds: float,
-    update_id: str | None = None,
-) -> dict[str, Any]:
-    """Run a ticket update with a deadline and answer with the ticket's snapshot.
-
-    The update is sent by name so that its result stays the payload's JSON: rebuilding a
-    `TicketState` only to serialise it again was a quarter of the API's CPU per write.
-    """
-    state: dict[str, Any] = await send_workflow_update(
-        client, ticket_workflow_id(ticket_id), update_name(update), command, deadline_seconds, update_id
-    )
-    return snapshot_from_wire(state)
 
 
 def update_name(update: Callable[..., Any] | str) -> str:
