@@ -8,8 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.status import HTTP_303_SEE_OTHER
 
+from services.problems import Problem
 from web.errors import CsrfRefused, PageForbidden, SignInRequired
-from web.i18n import N_
+from web.i18n import N_, translate
 from web.links import SIGN_IN
 from web.settings import SESSION_COOKIE
 from web.templating import is_htmx, render
@@ -35,9 +36,17 @@ def sign_in_redirect(request: Request, next_path: str) -> Response:
 
 async def error_page(request: Request, status: int, title: str, explanation: str) -> Response:
     """A page in the site's layout that says what went wrong and what to do."""
-    await visitor(request)
-    context = {"title": title, "explanation": explanation}
+    locale = (await visitor(request)).locale  # texts may hold "%": translated here, printed as they are
+    context = {"title": translate(locale, title), "explanation": translate(locale, explanation)}
     return render(request, "pages/error.html", context, status_code=status)
+
+
+async def problem_page(request: Request, problem: Problem) -> Response:
+    """A service's refusal (services.problems.Problem: 404, 409, 503…) as a page, for routes that catch it.
+
+    The app's own handler answers Problems as problem+json, which suits the API, not a person.
+    """
+    return await error_page(request, problem.status, problem.title, problem.detail)
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.web.conftest import MakePerson, Portal, SignIn, screenshot
+from tests.web.conftest import MakePerson, Portal, SignIn
 
 
 async def test_the_switch_shows_pt_br_to_a_signed_out_visitor_and_remembers_it(
@@ -29,7 +29,6 @@ async def test_a_signed_in_person_switches_to_pt_br_and_back(
     await browser_page.get_by_role("button", name="Português (Brasil)").click()
     await expect(browser_page.get_by_role("heading", name="Meus tickets")).to_be_visible()
     await expect(browser_page.get_by_role("button", name="Sair")).to_be_visible()
-    await screenshot(browser_page, "portal-my-tickets-pt-br")
     await browser_page.get_by_role("button", name="English").click()
     await expect(browser_page.get_by_role("heading", name="My tickets")).to_be_visible()
 

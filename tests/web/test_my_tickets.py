@@ -45,6 +45,9 @@ async def test_my_tickets_lists_the_customers_tickets_in_the_browsers_timezone(
     shown = (await created.inner_text()).replace("\u202f", " ").replace("\xa0", " ")
     assert local.strftime("%-I:%M %p") in shown, (shown, local)
     await screenshot(browser_page, "portal-my-tickets")
+    await browser_page.get_by_role("button", name="Português (Brasil)").click()
+    await expect(row).to_contain_text("Aberto")
+    await screenshot(browser_page, "portal-my-tickets-pt-br")
 
 
 async def test_the_status_filter_swaps_the_table_with_htmx(
