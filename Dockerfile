@@ -29,6 +29,7 @@ COPY infra/ infra/
 COPY cli/ cli/
 COPY integrations/ integrations/
 COPY services/ services/
+COPY web/ web/
 COPY entrypoints/ entrypoints/
 COPY worker.py ./
 

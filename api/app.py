@@ -13,6 +13,7 @@ from temporalio.client import Client
 
 from api.body_limits import install_body_limits
 from api.metrics_endpoint import install_metrics
+from api.offline_docs import install_offline_docs
 from api.openapi_responses import document_problems
 from api.problems import install_problem_handlers, problem_response, unavailable
 from api.rate_limit import install_rate_limit
@@ -36,6 +37,7 @@ from infra.settings import Settings, get_settings
 from integrations.jira.cards import load_jira_settings
 from integrations.jira.settings import JiraSettings
 from store.db import create_engine
+from web.mount import mount_web
 
 _FROM_ENVIRONMENT: object = object()
 
@@ -64,6 +66,8 @@ def create_app(
         version="0.1.0",
         description="Support tickets and escalations as durable Temporal workflows.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by install_offline_docs
+        redoc_url=None,
     )
     app.state.settings = settings or get_settings()
     app.state.engine = engine
@@ -98,6 +102,8 @@ def create_app(
     for router in routers:
         app.include_router(router)
     document_problems(app)
+    install_offline_docs(app)
+    mount_web(app)  # the people's pages (/portal): the one place where api/ meets web/
     return app
 
 

@@ -24,6 +24,7 @@ import httpx
 
 from entrypoints.demo_kb import load_demo_kb
 from entrypoints.demo_seed import seed_demo
+from entrypoints.demo_signin import demo_signin_links
 from infra.binaries import temporal_cli
 from infra.embedded_postgres import EmbeddedPostgres, start_embedded_postgres
 from store.db import create_engine
@@ -270,7 +271,7 @@ def start_stack(cfg: DevConfig) -> RunningStack:
         upgrade(database)
         keys = seed(database, cfg.data_dir / "demo-keys.json")
         env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1"}
-        env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{cfg.api_port}")
+        env["PUBLIC_BASE_URL"] = public_base_url(cfg)
         env.setdefault("LINK_SIGNING_KEY", link_signing_key(cfg.data_dir))
         env.update(start_demo_jira(stack, cfg, logs))
         env.update(start_mail_sink(stack, cfg, logs))
@@ -318,6 +319,7 @@ def run(cfg: DevConfig) -> None:
     running = start_stack(cfg)
     try:
         print(banner(cfg, running.keys, running.temporal, running.database), flush=True)
+        print(portal_lines(cfg, running.database), flush=True)
         while not stop["now"]:
             for name, proc in running.stack.processes:
                 if proc.poll() is not None:
@@ -330,6 +332,31 @@ def run(cfg: DevConfig) -> None:
     finally:
         print("stopping…", flush=True)
         running.stack.stop()
+
+
+def public_base_url(cfg: DevConfig) -> str:
+    """Where people reach the API and the pages (the API process gets the same PUBLIC_BASE_URL)."""
+    return os.environ.get("PUBLIC_BASE_URL", f"http://localhost:{cfg.api_port}")
+
+
+def portal_lines(cfg: DevConfig, database: str) -> str:
+    """The portal's address and a one-time sign-in link per demo user (valid 15 minutes, used once)."""
+    base = public_base_url(cfg)
+    links = asyncio.run(_signin_links(database, base))
+    lines = [
+        f"  Portal         {base}/portal   (sign-in links below work once, for 15 minutes;",
+        f"                 later ones: the sign-in page mails them to {cfg.data_dir / 'mail'})",
+    ]
+    lines += [f"    {role:<10} {link}" for role, link in links.items()]
+    return "\n".join(lines) + "\n"
+
+
+async def _signin_links(database: str, base: str) -> dict[str, str]:
+    engine = create_engine(database, pool_size=1)
+    try:
+        return await demo_signin_links(engine, base)
+    finally:
+        await engine.dispose()
 
 
 def seed(database: str, keys_file: Path) -> dict[str, str]:

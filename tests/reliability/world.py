@@ -75,17 +75,21 @@ def app_with_webhook_secret(settings: Settings, engine: AsyncEngine, client: Cli
     return create_app(settings, engine=engine, temporal=client, jira=jira)
 
 
+PAGES = "/portal"
+
+
 def api_operations(app: FastAPI) -> Iterator[tuple[str, str]]:
     """(method, path template) of every route the app serves, including the framework's own pages.
 
     Walks `app.routes` (recent FastAPI keeps included routers nested, so it is flattened first) so that
-    a route added anywhere shows up here without anyone listing it.
+    a route added anywhere shows up here without anyone listing it. The people's pages (/portal) are
+    not API operations: they authenticate with a session cookie, not a key, and tests/web checks them.
     """
     contexts = routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") else None
     for route in contexts or app.routes:
         path = getattr(route, "path", None)
         for method in sorted(getattr(route, "methods", None) or ()):
-            if path is not None and method != "HEAD":
+            if path is not None and method != "HEAD" and not path.startswith(PAGES):
                 yield method, path
 
 
