@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio.client import Client
 
@@ -37,6 +37,7 @@ from store.tables import escalations as escalation_rows
 from store.tables import tickets as ticket_rows
 from store.ticket_queries import TicketFilter, get_ticket_row, get_timeline, list_tickets, next_ticket_id
 from tests.support.identities import Member, Org
+from tests.support.snapshots import escalation_snapshot, ticket_snapshot
 
 
 def principal(member: Member, acting_agent_id: str | None = None) -> Principal:
@@ -74,7 +75,7 @@ async def add_ticket(
 ) -> int:
     ticket_id = await next_ticket_id(conn)
     now = datetime.now(UTC)
-    snapshot = {"id": ticket_id, "org_id": org_id, "requester_id": requester_id, "cc": cc or []}
+    snapshot = ticket_snapshot(ticket_id, org_id, requester_id, subject, now, cc)
     await conn.execute(
         insert(ticket_rows).values(
             id=ticket_id,
@@ -90,7 +91,7 @@ async def add_ticket(
             created_at=now,
             updated_at=now,
             version=1,
-            snapshot={**snapshot, "status": "open", "subject": subject},
+            snapshot=snapshot,
         )
     )
     events = [
@@ -110,7 +111,10 @@ async def add_ticket(
 async def add_escalation(conn: AsyncConnection, ticket_id: int, org_id: str) -> str:
     escalation_id = f"CP-T{uuid.uuid4().hex[:12]}"
     now = datetime.now(UTC)
-    snapshot = {"id": escalation_id, "ticket_id": ticket_id, "org_id": org_id, "stage": "submitted"}
+    requester = (
+        await conn.execute(select(ticket_rows.c.requester_id).where(ticket_rows.c.id == ticket_id))
+    ).scalar_one()
+    snapshot = escalation_snapshot(escalation_id, ticket_id, org_id, requester, now)
     await conn.execute(
         insert(escalation_rows).values(
             id=escalation_id,

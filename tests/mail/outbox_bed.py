@@ -14,14 +14,13 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.escalation.state import EscalationState, NewEscalation, Stage, Target
-from domain.ticket.snapshot import json_ready, snapshot_json
-from domain.ticket.state import Channel, NewTicket, TicketState
+from domain.ticket.state import Channel
 from entrypoints.mail_sink import MailSink
 from integrations.mail.outbox import MailOutbox
 from integrations.mail.smtp import MailSettings
 from store import identities
 from store.tables import escalations, notifications, tickets, users
+from tests.support.snapshots import escalation_snapshot, ticket_snapshot
 
 BASE_URL = "http://127.0.0.1:8000"
 DOMAIN = "escalator.localhost"
@@ -97,16 +96,14 @@ class Bed:
         """An escalation row as the projection writes it (stage and ETA are what the mails read)."""
         self.escalation_id = f"CP-{random.randrange(10**6, 10**7)}"
         now = datetime.now(UTC)
-        new = NewEscalation(
-            self.escalation_id, self.ticket_id, self.extra["org_id"], self.extra["requester_id"],
-            Target.ENGINEERING, "A bug", "It breaks", "agent",
+        snapshot = escalation_snapshot(
+            self.escalation_id, self.ticket_id, self.extra["org_id"], self.extra["requester_id"], now, stage,
+            eta.isoformat() if eta else None,
         )  # fmt: skip
-        state = EscalationState.opened(new, now)
-        state.stage, state.eta, state.version = Stage(stage), eta.isoformat() if eta else None, 1
         row = {
             "id": self.escalation_id, "ticket_id": self.ticket_id, "org_id": self.extra["org_id"], "stage": stage,
             "target": "engineering", "eta": eta, "created_at": now, "updated_at": now, "version": 1,
-            "snapshot": json_ready(state),  # other tests list escalations: the row must read as a real one
+            "snapshot": snapshot,  # other tests list escalations: the row must read as a real one
         }  # fmt: skip
         async with self.engine.begin() as conn:
             await conn.execute(insert(escalations).values(row))
@@ -133,10 +130,9 @@ async def make_bed(engine: AsyncEngine, sink: MailSink, key: bytes) -> Bed:
         subject = f"Nota fiscal não exporta {suffix}"
         now = datetime.now(UTC)
         # A whole snapshot, as the projection writes it: other tests list tickets from this database.
-        new = NewTicket(ticket_id, org["id"], requester.id, subject, "A", channel=Channel.EMAIL, cc=[cc.id])
-        state = TicketState.opened(new, now)
-        state.assignee_id, state.version = agent.id, 1
-        snapshot = snapshot_json(state)
+        snapshot = ticket_snapshot(
+            ticket_id, org["id"], requester.id, subject, now, [cc.id], Channel.EMAIL, agent.id
+        )
         await conn.execute(
             insert(tickets).values(
                 id=ticket_id, org_id=org["id"], requester_id=requester.id, assignee_id=agent.id, status="open",
