@@ -23,7 +23,9 @@ from api.ticket_views import ticket_out
 from services.commands import TicketRef, act, actor_of, request_key
 from services.context import Context
 
-Check = Callable[[Context, int, Any], Awaitable[None]]
+# A service-level check before the command is sent; it may return fields the command gets besides
+# the body's (e.g. the group a transfer resolves to).
+Check = Callable[[Context, int, Any], Awaitable[dict[str, Any] | None]]
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,9 @@ def _endpoint(action: TicketAction) -> Callable[..., Awaitable[TicketOut]]:
     async def endpoint(
         ticket_id: int, context: Any, idempotency_key: str | None = None, body: BaseModel | None = None
     ) -> TicketOut:
-        if action.check is not None:
-            await action.check(context, ticket_id, body)
         fields = {name: getattr(body, name) for name in type(body).model_fields} if body else {}
+        if action.check is not None:
+            fields.update(await action.check(context, ticket_id, body) or {})
         principal = context.principal
         command = action.command(
             actor=actor_of(principal), request_id=request_key(principal, idempotency_key), **fields

@@ -26,7 +26,9 @@ from api.routers import (
     health,
     jira_webhooks,
     kb,
+    macros,
     me,
+    queues,
     reports,
     sla_admin,
     support_access,
@@ -98,6 +100,11 @@ def create_app(
         admin.router,
         kb.admin_router,
         sla_admin.router,
+        queues.router,
+        queues.admin_router,
+        macros.router,
+        macros.staff_router,
+        macros.admin_router,
     )
     for router in routers:
         app.include_router(router)

@@ -22,11 +22,13 @@ from domain.ticket.commands import (
     Reclassify,
     Reopen,
     Resolve,
+    Tag,
     Transfer,
 )
 from domain.ticket.state import Tier
 from services import tickets
 from services.context import Context
+from services.transfers import transfer_target
 from workflows.ticket import TicketWorkflow
 
 
@@ -60,10 +62,24 @@ class ReclassifyIn(StrictBody):
 class TransferIn(StrictBody):
     tier: Tier = Tier.L2
     reason: str | None = Field(default=None, max_length=2000)
+    group_id: str | None = Field(
+        default=None,
+        max_length=36,
+        description="a group to move the ticket to (at its tier); for L2 without one, the product owner's",
+    )
+
+
+class TagIn(StrictBody):
+    add: list[str] = Field(default_factory=list, max_length=30, description="free-form tags (one word each)")
+    remove: list[str] = Field(default_factory=list, max_length=30)
 
 
 async def _check_assignee(context: Context, ticket_id: int, body: Any) -> None:
     await tickets.check_assignee(context, ticket_id, body.assignee_id)
+
+
+async def _transfer_target(context: Context, ticket_id: int, body: Any) -> dict[str, Any]:
+    return await transfer_target(context, ticket_id, body.tier, body.group_id)
 
 
 # One entry per action: (name, path, workflow update, command, summary, body schema, ...).
@@ -121,8 +137,13 @@ ACTIONS = [
         "transfer",
         TicketWorkflow.transfer,
         Transfer,
-        "Transfer to another tier (agents)",
+        "Transfer to another tier or group (agents)",
         TransferIn,
         body_required=True,
+        description="To the group named, at its tier; to L2 without a group: the product owner's group.",
+        check=_transfer_target,
+    ),
+    TicketAction(
+        "tag", "tags", TicketWorkflow.tag, Tag, "Add and remove tags (staff)", TagIn, body_required=True
     ),
 ]

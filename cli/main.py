@@ -12,6 +12,7 @@ import typer
 
 from cli import admin, escalations, tickets
 from cli.client import resolve_connection
+from cli.queue import queue
 
 app = typer.Typer(
     name="escalator",
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.add_typer(tickets.app, name="tickets")
 app.add_typer(escalations.app, name="escalations")
 app.add_typer(admin.app, name="admin")
+app.command("queue")(queue)
 
 
 @app.callback()

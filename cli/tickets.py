@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.context import JsonFlag, call, now, show
+from cli.queue_render import macro_preview_view
 from cli.render import escalation_view, ticket_view, tickets_table
 from domain.escalation.state import Target
 from domain.ticket.state import TicketStatus
@@ -114,3 +115,35 @@ def escalate(
     body = {"summary": summary, "target": target.value, "description": description}
     escalation = call(ctx, "POST", _ticket_path(ticket_id, "escalations"), body=body, as_json=as_json)
     show(escalation, as_json, escalation_view)
+
+
+@app.command("tag")
+def tag(
+    ctx: typer.Context,
+    ticket_id: TicketId,
+    add: Annotated[list[str] | None, typer.Option("--add", help="A tag to add; repeat for several.")] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="A tag to remove; repeat.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add and remove tags (free-form words: letters, digits, - _ . :)."""
+    body = {"add": add or [], "remove": remove or []}
+    _show_ticket(call(ctx, "POST", _ticket_path(ticket_id, "tags"), body=body, as_json=as_json), as_json)
+
+
+@app.command("macro")
+def macro(
+    ctx: typer.Context,
+    ticket_id: TicketId,
+    macro_id: Annotated[str, typer.Argument(help="The macro's id (GET /v1/macros).")],
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Show what it would do; change nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Apply a macro: its reply and actions in one step, or nothing if any part is refused."""
+    path = _ticket_path(ticket_id, f"macros/{macro_id}") + ("/preview" if preview else "")
+    answer = call(ctx, "POST", path, as_json=as_json)
+    if preview:
+        show(answer, as_json, macro_preview_view)
+    else:
+        _show_ticket(answer, as_json)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from entrypoints.demo_groups import seed_demo_groups
 from entrypoints.demo_kb import load_demo_kb
 from entrypoints.demo_seed import seed_demo
 from entrypoints.demo_signin import demo_signin_links
@@ -372,7 +373,9 @@ async def _seed(database: str, previous: dict[str, str]) -> dict[str, str]:
     engine = create_engine(database, pool_size=2)
     try:
         await load_demo_kb(engine)
-        return await seed_demo(engine, previous)
+        keys = await seed_demo(engine, previous)
+        await seed_demo_groups(engine)
+        return keys
     finally:
         await engine.dispose()
 

@@ -19,6 +19,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.service import RPCError
 
 from domain.actors import Role, is_staff
+from domain.routing import TicketFacts
 from domain.ticket.lifecycle import LifecycleSettings
 from domain.ticket.snapshot import json_ready, snapshot_from_wire
 from domain.ticket.state import Channel, Conference, Environment, Kind, NewTicket, TicketStatus
@@ -26,6 +27,7 @@ from infra.settings import Settings
 from services.attachment_refs import bind_attachments, resolve_attachment_refs
 from services.context import Context
 from services.problems import Problem, unavailable
+from services.routing import group_for_new_ticket
 from services.workflow_updates import update_name
 from store import identities
 from store.idempotency import IdempotencyConflict, claim, request_hash
@@ -76,8 +78,10 @@ async def open_ticket(
         if not draft.allow_duplicate:
             await _refuse_duplicates(conn, org_id, draft.subject)
         policy = await policy_for_ticket(conn, org_id, draft.product)
+        group_id = await group_for_new_ticket(conn, _facts(draft, org_id))
     ids = [r["id"] for r in refs]
     new = _new_ticket(draft, ticket_id, org_id, requester_id, policy, ids)
+    new.group_id = group_id
     snapshot = await _start_ticket(await context.client(), context.settings, new)
     await bind_attachments(context.engine, ids, ticket_id, context.principal)
     return ticket_id, snapshot
@@ -130,6 +134,11 @@ def _new_ticket(
         transcript=draft.transcript,
         conference=draft.conference,
     )
+
+
+def _facts(draft: TicketDraft, org_id: str) -> TicketFacts:
+    """What the routing rules look at."""
+    return TicketFacts(draft.product, draft.module, draft.kind.value, org_id, draft.channel.value)
 
 
 async def _requester_for(context: Context, draft: TicketDraft) -> tuple[str, str]:
@@ -196,6 +205,8 @@ async def _start_ticket(client: Client, settings: Settings, new: NewTicket) -> d
                         SearchAttributePair(sa.TICKET_STATUS, TicketStatus.OPEN.value),
                         SearchAttributePair(sa.TICKET_SEVERITY, new.severity),
                         SearchAttributePair(sa.TICKET_ORG, new.org_id),
+                        SearchAttributePair(sa.TICKET_TIER, "L1"),
+                        *([SearchAttributePair(sa.TICKET_GROUP, new.group_id)] if new.group_id else []),
                     ]
                 ),
                 static_summary=f"#{new.id} Sev{new.severity} {new.subject}"[:200],

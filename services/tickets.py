@@ -6,8 +6,6 @@ The API routes and the web pages call these with a `Context`; what the caller ma
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +17,12 @@ from services.attachment_refs import bind_attachments, resolve_attachment_refs
 from services.commands import TicketRef, act, actor_of, request_key, visible
 from services.context import Context
 from services.problems import Problem
+from services.ticket_cursor import decode_keyset, encode_keyset
 from services.ticket_opening import TicketDraft, open_ticket
 from store import identities
 from store.attachments import list_for_ticket
+from store.ticket_order import list_ordered
 from store.ticket_queries import TicketFilter, get_timeline, public_messages
-from store.ticket_queries import list_tickets as query_tickets
 from workflows.ticket import TicketWorkflow
 
 __all__ = [
@@ -77,13 +76,21 @@ def allowed_actions(snapshot: dict[str, Any], role: Role) -> list[str]:
 
 
 async def list_tickets(
-    context: Context, filters: TicketFilter, limit: int = 25, cursor: str | None = None
+    context: Context,
+    filters: TicketFilter,
+    limit: int = 25,
+    cursor: str | None = None,
+    sort: str | None = None,
 ) -> TicketPage:
-    """The caller's tickets matching the filters (which narrow the scope, never widen it)."""
+    """The caller's tickets matching the filters (which narrow the scope, never widen it), in `sort`'s
+    order: by default the next SLA deadline first for staff (a queue), newest first for customers."""
+    sort = sort or ("sla" if is_staff(context.principal.role) else "created")
     async with context.engine.connect() as conn:
-        rows = await query_tickets(conn, context.scope, filters, limit + 1, decode_cursor(cursor))
+        rows = await list_ordered(conn, context.scope, filters, sort, limit + 1, decode_keyset(cursor, sort))
     page, more = rows[:limit], len(rows) > limit
-    return TicketPage(items=page, next_cursor=encode_cursor(page[-1]["id"]) if more else None)
+    return TicketPage(
+        items=[snapshot for snapshot, _ in page], next_cursor=encode_keyset(page[-1][1]) if more else None
+    )
 
 
 async def get_ticket(context: Context, ticket_id: int) -> TicketView:
@@ -155,24 +162,3 @@ async def check_assignee(context: Context, ticket_id: int, assignee_id: str | No
             "assignee_id: not a staff member",
             errors=[{"field": "assignee_id", "message": "unknown staff user"}],
         )
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    """The id a page continues after; 400 for anything this service did not hand out."""
-    if cursor is None:
-        return None
-    try:
-        value = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise _bad_cursor() from exc
-    if value < 1:
-        raise _bad_cursor()
-    return value
-
-
-def encode_cursor(ticket_id: int) -> str:
-    return base64.urlsafe_b64encode(str(ticket_id).encode()).decode().rstrip("=")
-
-
-def _bad_cursor() -> Problem:
-    return Problem(400, "cursor: not a cursor this API returned", errors=[{"field": "cursor"}])

@@ -11,7 +11,12 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    Client,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -79,3 +84,16 @@ async def send_workflow_update(
                 allowed_actions=[],
             ) from exc
         raise unavailable("temporal") from exc
+
+
+async def send_workflow_query(
+    client: Client, workflow_id: str, query: Callable[..., Any] | str, argument: Any, deadline_seconds: float
+) -> Any:
+    """A query's answer as plain JSON (a preview: nothing changes); 503 when Temporal does not answer."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        async with asyncio.timeout(deadline_seconds):
+            return await handle.query(update_name(query), argument)
+    except (TimeoutError, RPCError, WorkflowQueryFailedError) as exc:
+        log.error("workflow query failed", error=str(exc))
+        raise unavailable("temporal", retry_after=2) from exc

@@ -20,7 +20,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData()
 
@@ -88,6 +88,8 @@ tickets = Table(
     Column("sla_policy", Text),
     Column("sla_breached", Boolean, nullable=False, server_default="false"),
     Column("sla_next_due", DateTime(timezone=True)),
+    Column("group_id", String(36)),  # queues: store/queue_tables.py, migration 0013
+    Column("tags", ARRAY(Text), nullable=False, server_default="{}"),
     Index("ix_tickets_status_id", "status", "id"),
     Index("ix_tickets_org_status_id", "org_id", "status", "id"),
     Index("ix_tickets_requester_id", "requester_id", "id"),
@@ -95,6 +97,10 @@ tickets = Table(
     Index("ix_tickets_created_at", "created_at"),
     Index("ix_tickets_sla_next_due", "sla_next_due"),
     Index("ix_tickets_sla_breached_id", "id", postgresql_where=text("sla_breached")),
+    Index("ix_tickets_group_due_id", "group_id", "sla_next_due", "id"),
+    Index("ix_tickets_due_id", "sla_next_due", "id"),
+    Index("ix_tickets_updated_id", "updated_at", "id"),
+    Index("ix_tickets_tags", "tags", postgresql_using="gin"),
     Index(
         "ix_tickets_subject_trgm",
         "subject",

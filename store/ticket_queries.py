@@ -32,10 +32,14 @@ class TicketFilter:
     q: str | None = None
     breached: bool | None = None
     due_before: datetime | None = None
+    group_id: str | None = None
+    tier: str | None = None
+    unassigned: bool | None = None
+    tag: str | None = None
 
 
 def _filtered(f: TicketFilter) -> Select[Any]:
-    query = select(tickets.c.id, tickets.c.snapshot)
+    query: Select[Any] = select(tickets.c.id, tickets.c.snapshot)
     equals = {
         tickets.c.org_id: f.org_id,
         tickets.c.requester_id: f.requester_id,
@@ -59,9 +63,30 @@ def _filtered(f: TicketFilter) -> Select[Any]:
         query = query.where(tickets.c.sla_breached.is_(f.breached))
     if f.due_before is not None:
         query = query.where(tickets.c.sla_next_due < f.due_before)
+    query = _queue_filters(query, f)
     if f.q:
         query = query.where(tickets.c.subject.ilike(f"%{_escape_like(f.q)}%", escape="\\"))
     return query
+
+
+def _queue_filters(query: Select[Any], f: TicketFilter) -> Select[Any]:
+    """Group, tier, (un)assigned and tag: the filters of a queue view."""
+    if f.group_id is not None:
+        query = query.where(tickets.c.group_id == f.group_id)
+    if f.tier is not None:
+        query = query.where(tickets.c.tier == f.tier)
+    if f.unassigned is not None:
+        query = query.where(
+            tickets.c.assignee_id.is_(None) if f.unassigned else tickets.c.assignee_id.isnot(None)
+        )
+    if f.tag is not None:
+        query = query.where(tickets.c.tags.contains([f.tag]))
+    return query
+
+
+def filtered(f: TicketFilter) -> Select[Any]:
+    """The filters as a query of (id, snapshot), for orderings defined elsewhere (store/ticket_order.py)."""
+    return _filtered(f)
 
 
 def _escape_like(value: str) -> str:

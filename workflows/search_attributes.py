@@ -12,6 +12,8 @@ SLA_BREACHED = SearchAttributeKey.for_bool("SlaBreached")
 SLA_NEXT_DEADLINE = SearchAttributeKey.for_datetime("SlaNextDeadline")
 ESCALATION_STAGE = SearchAttributeKey.for_keyword("EscalationStage")
 DEV_CARDS = SearchAttributeKey.for_keyword_list("DevCards")
+TICKET_GROUP = SearchAttributeKey.for_keyword("TicketGroup")
+TICKET_TIER = SearchAttributeKey.for_keyword("TicketTier")
 
 ALL_KEYS: tuple[SearchAttributeKey, ...] = (
     TICKET_STATUS,
@@ -22,6 +24,8 @@ ALL_KEYS: tuple[SearchAttributeKey, ...] = (
     SLA_NEXT_DEADLINE,
     ESCALATION_STAGE,
     DEV_CARDS,
+    TICKET_GROUP,
+    TICKET_TIER,
 )
 
 

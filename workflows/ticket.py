@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.ticket.commands import (
         AbsorbMerge,
         AcceptConference,
+        ApplyMacro,
         Assign,
         Close,
         ConvertChat,
@@ -43,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         Reopen,
         Reply,
         Resolve,
+        Tag,
         TicketCommand,
         Transfer,
     )
@@ -52,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         next_lifecycle_deadline,
         next_pending_reminder,
     )
+    from domain.ticket.macro_preview import MacroPreview, preview
     from domain.ticket.read_model_rows import projection_rows
     from domain.ticket.state import EscalationView, TicketState, TicketStatus
     from domain.ticket.transitions import (
@@ -95,6 +98,8 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
             created["attachments"] = list(input.new.attachments)
         if input.new.transcript:
             created["transcript"] = [dict(m) for m in input.new.transcript]
+        if input.new.group_id:
+            created["group_id"] = input.new.group_id
         self._record([Change("ticket_created", created)], requester)
 
     @workflow.run
@@ -237,6 +242,28 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
         self._validate(command)
 
     @workflow.update
+    async def tag(self, command: Tag) -> TicketState:
+        return await self._handle(command)
+
+    @tag.validator
+    def _validate_tag(self, command: Tag) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def apply_macro(self, command: ApplyMacro) -> TicketState:
+        """Every step of the macro and its `macro_applied` entry, in this one update (or nothing)."""
+        return await self._handle(command)
+
+    @apply_macro.validator
+    def _validate_apply_macro(self, command: ApplyMacro) -> None:
+        self._validate(command)
+
+    @workflow.query
+    def preview_macro(self, command: ApplyMacro) -> MacroPreview:
+        """What the macro would record now, or why it is refused; changes nothing (a query cannot)."""
+        return preview(self._state, command)
+
+    @workflow.update
     async def escalate(self, command: Escalate) -> TicketState:
         """Move the ticket to `escalated` and start the escalation's own workflow (`_after_record`)."""
         return await self._handle(command)
@@ -377,6 +404,9 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
         if sla is not None:
             wanted[sa.SLA_BREACHED.name] = any(c.breached for c in sla.clocks)
             wanted[sa.SLA_NEXT_DEADLINE.name] = next_breach_due(sla)
+        if workflow.patched("ticket-group-search-attributes"):
+            wanted[sa.TICKET_GROUP.name] = state.group_id or ""
+            wanted[sa.TICKET_TIER.name] = state.tier.value
         changed = {k: v for k, v in wanted.items() if self._published.get(k) != v}
         if not changed:
             return
@@ -405,6 +435,12 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
                 if state.assignee_id
                 else sa.TICKET_ASSIGNEE.value_unset()
             )
+        if sa.TICKET_GROUP.name in changed:
+            updates.append(
+                sa.TICKET_GROUP.value_set(state.group_id) if state.group_id else sa.TICKET_GROUP.value_unset()
+            )
+        if sa.TICKET_TIER.name in changed:
+            updates.append(sa.TICKET_TIER.value_set(state.tier.value))
         return updates
 
     def _continued(self) -> TicketWorkflowInput:

@@ -18,11 +18,13 @@ from api.schemas.tickets import (
     TicketDetail,
     TicketOut,
     TicketPage,
+    TicketSort,
     TimelineEvent,
 )
 from api.ticket_actions import ACTIONS
 from api.ticket_views import ticket_out
-from domain.ticket.state import Channel, Conference, Kind, TicketStatus
+from domain.ticket.state import Channel, Conference, Kind, TicketStatus, Tier
+from domain.ticket.tags import normal_tag
 from services import tickets
 from services.problems import Problem
 
@@ -73,8 +75,22 @@ async def list_all(
     due_before: Annotated[
         datetime | None, Query(description="tickets whose next SLA breach is due before")
     ] = None,
+    group: Annotated[str | None, Query(max_length=36, description="a group (queue) id")] = None,
+    tier: Tier | None = None,
+    unassigned: Annotated[bool | None, Query(description="only tickets nobody (or somebody) holds")] = None,
+    assignee: Annotated[
+        str | None, Query(max_length=36, description='"me", or a staff user id (as assignee_id)')
+    ] = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    sort: Annotated[
+        TicketSort | None,
+        Query(
+            description="sla: next SLA deadline first (staff default); activity: last activity first; "
+            "created: newest first (customers' default)"
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(max_length=40)] = None,
+    cursor: Annotated[str | None, Query(max_length=120)] = None,
 ) -> TicketPage:
     if severity and any(s not in (1, 2, 3, 4) for s in severity):
         raise Problem(422, "severity: must be 1, 2, 3 or 4", errors=[{"field": "severity"}])
@@ -92,8 +108,14 @@ async def list_all(
         q=q,
         breached=breached,
         due_before=due_before,
+        group_id=group,
+        tier=tier.value if tier else None,
+        unassigned=unassigned,
+        tag=normal_tag(tag) if tag else None,
     )
-    page = await tickets.list_tickets(context, filters, limit, cursor)
+    if assignee is not None:
+        filters.assignee_id = context.principal.user_id if assignee == "me" else assignee
+    page = await tickets.list_tickets(context, filters, limit, cursor, sort.value if sort else None)
     return TicketPage(
         items=[ticket_out(r, context.principal) for r in page.items], next_cursor=page.next_cursor
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -115,6 +116,8 @@ class TicketOut(BaseModel):
     )
     conference: dict[str, Any] | None = None
     resources: list[dict[str, str]] = Field(default_factory=list, description="articles and links shared")
+    group_id: str | None = Field(default=None, description="the group (queue) the ticket is in")
+    tags: list[str] = Field(default_factory=list)
     allowed_actions: list[str] = Field(description="what the caller may do with the ticket now")
 
 
@@ -139,6 +142,12 @@ class AttachmentRef(BaseModel):
 class TicketDetail(TicketOut):
     timeline: list[TimelineEvent]
     attachments: list[AttachmentRef] = Field(default_factory=list)
+
+
+class TicketSort(StrEnum):
+    SLA = "sla"
+    ACTIVITY = "activity"
+    CREATED = "created"
 
 
 class TicketPage(BaseModel):

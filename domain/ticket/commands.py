@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.actors import Actor
+from domain.ticket.macros import MacroActions
 from domain.ticket.state import Tier
 
 
@@ -79,9 +80,39 @@ class Reclassify:
 
 @dataclass
 class Transfer:
+    """To another tier and/or group; the API resolves the group (named, or the product owner's for L2)."""
+
     actor: Actor
     tier: Tier = Tier.L2
     reason: str | None = None
+    request_id: str | None = None
+    group_id: str | None = None
+
+
+@dataclass
+class Tag:
+    """Add and remove tags (free-form, syntax checked: domain/ticket/tags.py)."""
+
+    actor: Actor
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    request_id: str | None = None
+
+
+@dataclass
+class ApplyMacro:
+    """A macro, its reply already rendered by the API; all of it is applied in one update, or none.
+
+    `group_tier` is the tier of `actions.group_id` (groups live in Postgres, the workflow cannot look).
+    """
+
+    actor: Actor
+    macro_id: str
+    name: str
+    reply: str | None = None
+    internal: bool = False
+    actions: MacroActions = field(default_factory=MacroActions)
+    group_tier: Tier | None = None
     request_id: str | None = None
 
 
@@ -142,4 +173,6 @@ TicketCommand = (
     | AbsorbMerge
     | ConvertChat
     | AcceptConference
+    | Tag
+    | ApplyMacro
 )

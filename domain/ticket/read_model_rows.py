@@ -52,4 +52,6 @@ def ticket_row(state: TicketState) -> dict[str, Any]:
         "sla_policy": state.sla.policy.name if state.sla else None,
         "sla_breached": bool(state.sla and any(c.breached for c in state.sla.clocks)),
         "sla_next_due": due.isoformat() if due else None,
+        "group_id": state.group_id,
+        "tags": list(state.tags),
     }

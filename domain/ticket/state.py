@@ -83,6 +83,7 @@ class NewTicket:
     sla_policy: SlaPolicy | None = None
     transcript: list[dict[str, str]] = field(default_factory=list)
     conference: Conference | None = None
+    group_id: str | None = None  # chosen by the routing rules when the ticket is opened
 
 
 @dataclass
@@ -142,6 +143,8 @@ class TicketState:
     conference: Conference | None = None
     resources: list[dict[str, str]] = field(default_factory=list)
     version: int = 0
+    group_id: str | None = None  # the queue it is in (routing at creation, then transfers)
+    tags: list[str] = field(default_factory=list)
 
     @property
     def verifying(self) -> bool:
@@ -186,4 +189,5 @@ class TicketState:
             ),
             chat_pending=new.channel is Channel.CHAT,
             conference=new.conference,
+            group_id=new.group_id,
         )

@@ -7,6 +7,7 @@ before it enters history; the handler calls it again on the live state.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from domain.sla import SlaDeadline, retarget, sync_clocks
 from domain.ticket.commands import (
     AbsorbMerge,
     AcceptConference,
+    ApplyMacro,
     Assign,
     Close,
     ConvertChat,
@@ -28,9 +30,11 @@ from domain.ticket.commands import (
     Reopen,
     Reply,
     Resolve,
+    Tag,
     TicketCommand,
     Transfer,
 )
+from domain.ticket.macro_plan import STEPS, described
 from domain.ticket.state import (
     SEVERITIES,
     EscalationView,
@@ -39,6 +43,7 @@ from domain.ticket.state import (
     TicketStatus,
     Tier,
 )
+from domain.ticket.tags import check_count, checked_tags
 
 S = TicketStatus
 NOT_CLOSED = frozenset({S.OPEN, S.PENDING, S.ESCALATED, S.RESOLVED})
@@ -67,6 +72,8 @@ RULES: dict[str, Rule] = {
     "absorb_merge": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
     "convert_chat": Rule(frozenset({S.OPEN, S.PENDING}), frozenset({Role.AGENT, Role.ADMIN})),
     "accept_conference": Rule(NOT_CLOSED - {S.RESOLVED}, STAFF_ROLES),
+    "tag": Rule(NOT_CLOSED, STAFF_ROLES),
+    "macro": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
 }
 
 
@@ -94,6 +101,8 @@ def action_name(command: TicketCommand) -> str:
         AbsorbMerge: "absorb_merge",
         ConvertChat: "convert_chat",
         AcceptConference: "accept_conference",
+        Tag: "tag",
+        ApplyMacro: "macro",
     }[type(command)]
 
 
@@ -219,11 +228,67 @@ def _decide_reclassify(state: TicketState, command: Any) -> list[Change]:
 
 
 def _decide_transfer(state: TicketState, command: Any) -> list[Change]:
+    """To another tier, another group, or both; the group travels only when one is named."""
     assert isinstance(command, Transfer)
-    if command.tier == state.tier:
-        raise InvalidCommand("tier", f"the ticket is already at {state.tier}")
-    data = {"from": state.tier.value, "to": command.tier.value, "reason": command.reason}
+    same_group = command.group_id is None or command.group_id == state.group_id
+    if command.tier == state.tier and same_group:
+        what = "group" if command.group_id else "tier"
+        raise InvalidCommand(
+            "group_id" if command.group_id else "tier", f"the ticket is already in that {what}"
+        )
+    data: dict[str, Any] = {"from": state.tier.value, "to": command.tier.value, "reason": command.reason}
+    if command.group_id is not None:
+        data["group_from"] = state.group_id
+        data["group_to"] = command.group_id
     return [Change("transferred", data)]
+
+
+def _decide_tag(state: TicketState, command: Any) -> list[Change]:
+    assert isinstance(command, Tag)
+    add = [t for t in checked_tags(command.add, "add") if t not in state.tags]
+    remove = [t for t in checked_tags(command.remove, "remove") if t in state.tags]
+    if set(add) & set(remove):
+        raise InvalidCommand("remove", "a tag cannot be both added and removed")
+    if not add and not remove:
+        raise InvalidCommand("add", "nothing to change: the ticket already has (or lacks) these tags")
+    check_count([t for t in state.tags if t not in remove] + add)
+    return [Change("tags_changed", {"added": add, "removed": remove})]
+
+
+def _decide_macro(state: TicketState, command: Any) -> list[Change]:
+    """Every step of the macro decided by its ordinary rule, on a copy that each step moves on; one
+    refused step refuses the whole macro (409 with what is allowed now), so nothing is half-applied."""
+    assert isinstance(command, ApplyMacro)
+    work = copy.deepcopy(state)
+    changes: list[Change] = []
+    did: list[dict[str, object]] = []
+    for step in STEPS:
+        sub = step(work, command)
+        if sub is None:
+            continue
+        try:
+            sub_changes = decide(work, sub)
+        except TransitionRejected as exc:
+            allowed = allowed_actions(state, command.actor.role)
+            raise TransitionRejected(
+                "macro", state.status.value, allowed, f"macro {command.name!r}: {exc.reason}"
+            ) from None
+        except InvalidCommand as exc:
+            raise InvalidCommand(exc.field, f"macro {command.name!r}: {exc.reason}") from None
+        _rehearse(work, sub_changes, command.actor)
+        changes += sub_changes
+        did.append(described(sub))
+    if not changes:
+        raise InvalidCommand("macro_id", f"macro {command.name!r} would change nothing on this ticket")
+    applied = {"macro_id": command.macro_id, "name": command.name, "did": did}
+    return [Change("macro_applied", applied), *changes]
+
+
+def _rehearse(work: TicketState, changes: list[Change], actor: Actor) -> None:
+    """Apply changes to the macro's working copy so the next step sees them (never the live state)."""
+    for change in changes:
+        seq = work.version + 1
+        evolve(work, Event(seq, change.type, work.updated_at, actor.user_id, actor.role.value, change.data))
 
 
 def _decide_escalate(state: TicketState, command: Any) -> list[Change]:
@@ -342,6 +407,8 @@ _DECIDERS = {
     "absorb_merge": _decide_absorb,
     "convert_chat": _decide_convert_chat,
     "accept_conference": _decide_accept_conference,
+    "tag": _decide_tag,
+    "macro": _decide_macro,
 }
 
 
@@ -450,6 +517,15 @@ def _evolve_reclassified(state: TicketState, event: Event) -> None:
 
 def _evolve_transferred(state: TicketState, event: Event) -> None:
     state.tier = Tier(event.data["to"])
+    if "group_to" in event.data:
+        state.group_id = event.data["group_to"]
+
+
+def _evolve_tags(state: TicketState, event: Event) -> None:
+    removed = set(event.data.get("removed", []))
+    state.tags = [t for t in state.tags if t not in removed] + [
+        t for t in event.data.get("added", []) if t not in state.tags
+    ]
 
 
 def _evolve_sla_warning(state: TicketState, event: Event) -> None:
@@ -530,4 +606,5 @@ _EVOLVERS = {
     "assigned": _evolve_assigned,
     "reclassified": _evolve_reclassified,
     "transferred": _evolve_transferred,
+    "tags_changed": _evolve_tags,
 }

@@ -14,7 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.actors import STAFF_ROLES
+from store.queue_tables import group_members
 from store.tables import users
+
+STAFF = sorted(role.value for role in STAFF_ROLES)
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,20 @@ async def agent_to_notify(conn: AsyncConnection, agent_id: str | None, actor_id:
 
 
 async def recipients_for_unassigned_ticket(conn: AsyncConnection, ticket: dict[str, Any]) -> list[Reader]:
-    """Who hears about a ticket nobody is assigned to: its group's agents, once groups exist.
-
-    There are no groups yet, so nobody: an agent notification about an unassigned ticket is skipped
-    (the outbox row says so) rather than sent to every agent.
-    """
-    return []
+    """Who hears about a ticket nobody is assigned to: the members of its group (the queue it waits
+    in), staff only, by id, minus those who turned e-mail off. No group: nobody, and the outbox row
+    says why, rather than mailing every agent of every team."""
+    group_id = ticket.get("group_id")
+    if not group_id:
+        return []
+    rows = await conn.execute(
+        select(*_COLUMNS)
+        .join(group_members, group_members.c.user_id == users.c.id)
+        .where(
+            group_members.c.group_id == group_id,
+            users.c.role.in_(STAFF),
+            users.c.notify_by_email.is_(True),
+        )
+        .order_by(users.c.id)
+    )
+    return [Reader(r.id, r.email, r.locale, r.name) for r in rows]

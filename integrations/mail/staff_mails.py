@@ -4,7 +4,7 @@ Operational alerts (SLA warning and breach, an escalation's estimated date passe
 sync) go to the assignee, or to every agent while nobody is assigned (`staff_for`). An agent's own
 notices (a customer replied, assigned to you, a fix answered, reopened) go to the one agent they
 concern, in their language, unless they caused the event or turned e-mail off; on an unassigned
-ticket they go to `recipients_for_unassigned_ticket` (nobody until groups exist).
+ticket they go to `recipients_for_unassigned_ticket`: the members of the ticket's group.
 """
 
 from __future__ import annotations

@@ -129,13 +129,15 @@ async def test_list_scopes_and_filters(http: httpx.AsyncClient, org: Org, staff:
     ).json()
     assert [t["id"] for t in sev1["items"]] == [a["id"]]
     page1 = (
-        await http.get("/v1/tickets", params={"q": tag, "limit": 1}, headers=staff["agent"].headers)
+        await http.get(
+            "/v1/tickets", params={"q": tag, "limit": 1, "sort": "created"}, headers=staff["agent"].headers
+        )
     ).json()
     assert page1["items"][0]["id"] == b["id"] and page1["next_cursor"]
     page2 = (
         await http.get(
             "/v1/tickets",
-            params={"q": tag, "limit": 1, "cursor": page1["next_cursor"]},
+            params={"q": tag, "limit": 1, "sort": "created", "cursor": page1["next_cursor"]},
             headers=staff["agent"].headers,
         )
     ).json()

@@ -18,6 +18,7 @@ from domain.actors import Actor, Role
 from domain.escalation.commands import MoveStage, SetEta, Verify
 from domain.sla import default_policy
 from domain.ticket.commands import (
+    ApplyMacro,
     Assign,
     Close,
     Escalate,
@@ -26,8 +27,10 @@ from domain.ticket.commands import (
     Reopen,
     Reply,
     Resolve,
+    Tag,
     Transfer,
 )
+from domain.ticket.macros import MacroActions
 from domain.ticket.state import Tier
 from infra.binaries import temporal_cli
 from infra.embedded_postgres import start_embedded_postgres
@@ -99,6 +102,26 @@ async def ticket_escalated_and_verified(client: Client, engine: object, queue: s
     return [handle, escalation]
 
 
+async def ticket_routed_tagged_and_macro(client: Client, engine: object, queue: str) -> WorkflowHandle:
+    """Routed to a group at creation, tagged, moved by a macro (reply, tags, group, assignee, resolve),
+    transferred to L2's group, closed: the 'ticket-group-search-attributes' path."""
+    handle, new = await start_ticket(client, engine, queue, group_id="group-l1", sla_policy=default_policy())  # type: ignore[arg-type]
+    requester = customer(new.requester_id)
+    await handle.execute_update(TicketWorkflow.opened)
+    await handle.execute_update(TicketWorkflow.tag, Tag(actor=AGENT, add=["nfe", "vip"]))
+    actions = MacroActions(status="pending", group_id="group-billing", assignee_id="me", tags_add=["asked"])
+    macro = ApplyMacro(AGENT, "macro-1", "Ask for the file", reply="Could you send the XML?", actions=actions)
+    await handle.execute_update(TicketWorkflow.apply_macro, macro)
+    await handle.execute_update(TicketWorkflow.reply, Reply(actor=requester, body="attached"))
+    await handle.execute_update(
+        TicketWorkflow.transfer, Transfer(actor=AGENT, tier=Tier.L2, reason="PO", group_id="group-po-omni")
+    )
+    await handle.execute_update(TicketWorkflow.resolve, Resolve(actor=AGENT))
+    await handle.execute_update(TicketWorkflow.close, Close(actor=requester))
+    await handle.result()
+    return handle
+
+
 async def support_access_granted_and_revoked(
     client: Client, engine: object, queue: str
 ) -> list[WorkflowHandle]:
@@ -123,6 +146,7 @@ SCENARIOS: dict[str, Callable[[Client, object, str], Awaitable[list[WorkflowHand
     "ticket_full_life": lambda c, e, q: _one(ticket_full_life(c, e, q)),
     "ticket_escalated_and_verified": ticket_escalated_and_verified,
     "support_access_granted_and_revoked": support_access_granted_and_revoked,
+    "ticket_routed_tagged_and_macro": lambda c, e, q: _one(ticket_routed_tagged_and_macro(c, e, q)),
 }
 
 

@@ -74,3 +74,32 @@ async def test_recipes_find_the_right_tickets(
     assert {urgent_id, calm_id} <= mine
     description = await client.get_workflow_handle(urgent_id).describe()
     assert await description.static_summary() == f"#{urgent['id']} Sev1 Checkout down {tag}"
+
+
+async def test_the_group_and_tier_recipe_follows_a_transfer(
+    api_http: httpx.AsyncClient, client: Client, org: Org, staff: Org
+) -> None:
+    """`TicketGroup` / `TicketTier` (README): kept current by the workflow as the ticket moves."""
+    http, admin = api_http, staff["admin"].headers
+    l1 = (
+        await http.post("/v1/admin/groups", json={"name": f"L1 {uuid.uuid4().hex[:6]}"}, headers=admin)
+    ).json()
+    po = (
+        await http.post(
+            "/v1/admin/groups", json={"name": f"PO {uuid.uuid4().hex[:6]}", "tier": "L2"}, headers=admin
+        )
+    ).json()
+    await http.post("/v1/admin/routing-rules", json={"group_id": l1["id"], "org_id": org.id}, headers=admin)
+    ticket = (
+        await http.post("/v1/tickets", json={"subject": "Nota", "description": "x", "allow_duplicate": True},
+                        headers=org["customer"].headers)
+    ).json()  # fmt: skip
+    wid = f"ticket-{ticket['id']}"
+    assert wid in await ids_for(client, f"TicketGroup = '{l1['id']}' AND TicketTier = 'L1'", {wid})
+    moved = await http.post(
+        f"/v1/tickets/{ticket['id']}/transfer", json={"group_id": po["id"]}, headers=staff["agent"].headers
+    )
+    assert moved.status_code == 200, moved.text
+    query = f"TicketTier = 'L2' AND TicketGroup = '{po['id']}' AND ExecutionStatus = 'Running'"
+    assert wid in await ids_for(client, query, {wid})
+    assert wid not in await ids_for(client, f"TicketGroup = '{l1['id']}'", set(), seconds=0)
