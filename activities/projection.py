@@ -20,6 +20,8 @@ from infra.metrics import count_ticket_events
 from store.event_log import forget_events_after, upsert_events
 from store.storable import storable
 from store.tables import notifications, ticket_events, tickets
+from store.ticket_search import owes_refresh, refresh_search
+from store.webhooks import enqueue_for_events
 
 
 def with_instants(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
@@ -55,10 +57,15 @@ class ProjectionActivities:
         inserted: list[tuple[str, dict[str, Any]]] = []
         async with self._engine.begin() as conn:
             await conn.execute(upsert)
-            await conn.execute(forget_events_after(ticket_events, "ticket_id", ticket_id, version, events))
+            forgotten = await conn.execute(
+                forget_events_after(ticket_events, "ticket_id", ticket_id, version, events)
+            )
             if events:
                 result = await conn.execute(upsert_events(ticket_events, "ticket_id", events))
                 inserted = [(row.type, row.data) for row in result]
+            if forgotten.rowcount or owes_refresh(kind for kind, _ in inserted):
+                await refresh_search(conn, [ticket_id])
+            await enqueue_for_events(conn, row, events)
             if projection.notifications:
                 owed = storable(projection.notifications)
                 await conn.execute(insert(notifications).values(owed).on_conflict_do_nothing())

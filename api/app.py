@@ -28,8 +28,10 @@ from api.routers import (
     me,
     reports,
     sla_admin,
+    sla_report,
     support_access,
     tickets,
+    webhooks,
 )
 from infra.log import configure_logging
 from infra.settings import Settings, get_settings
@@ -94,6 +96,8 @@ def create_app(
         admin.router,
         kb.admin_router,
         sla_admin.router,
+        sla_report.router,
+        webhooks.router,
     )
     for router in routers:
         app.include_router(router)

@@ -261,6 +261,7 @@ def start_stack(cfg: DevConfig) -> RunningStack:
         keys = seed(database, cfg.data_dir / "demo-keys.json")
         env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1"}
         env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{cfg.api_port}")
+        env.setdefault("WEBHOOKS_ALLOW_PRIVATE", "true")  # webhook receivers on this machine, for trying
         env.update(start_demo_jira(stack, cfg, logs))
         env.update(start_mail_sink(stack, cfg, logs))
         stack.start(

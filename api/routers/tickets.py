@@ -31,6 +31,7 @@ from api.schemas import (
     TimelineEvent,
     TransferIn,
 )
+from api.search_cursor import decode_search_cursor, encode_search_cursor
 from api.ticket_opening import IdempotencyKey, actor_of, bind_attachments, open_ticket, request_key
 from api.ticket_updates import send_update
 from api.ticket_views import ticket_out
@@ -60,6 +61,7 @@ from store.ticket_queries import (
     list_tickets,
     public_messages,
 )
+from store.ticket_search import search_tickets
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_input import ticket_workflow_id
 
@@ -123,7 +125,14 @@ async def list_all(
     org_id: Annotated[str | None, Query(max_length=36)] = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="free text in the subject")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="full-text search in subject, description and messages (staff: also internal "
+            "notes); results ranked best first",
+        ),
+    ] = None,
     breached: Annotated[
         bool | None, Query(description="only tickets with (or without) a breached SLA")
     ] = None,
@@ -150,6 +159,8 @@ async def list_all(
         breached=breached,
         due_before=due_before,
     )
+    if q is not None and q.strip():
+        return await _search_page(engine, principal, _scope(principal, f), q, limit, cursor)
     async with engine.connect() as conn:
         rows = await list_tickets(conn, _scope(principal, f), limit + 1, _decode_cursor(cursor))
     page, more = rows[:limit], len(rows) > limit
@@ -157,6 +168,16 @@ async def list_all(
         items=[ticket_out(r, principal) for r in page],
         next_cursor=_encode_cursor(page[-1]["id"]) if more else None,
     )
+
+
+async def _search_page(
+    engine: Any, principal: Principal, f: TicketFilter, q: str, limit: int, cursor: str | None
+) -> TicketPage:
+    """`q` given: ranked full-text search (store/ticket_search.py); internal notes match for staff only."""
+    async with engine.connect() as conn:
+        found = await search_tickets(conn, f, q, is_staff(principal), limit, decode_search_cursor(cursor))
+    next_cursor = encode_search_cursor(found.next_cursor) if found.next_cursor else None
+    return TicketPage(items=[ticket_out(r, principal) for r in found.rows], next_cursor=next_cursor)
 
 
 async def _visible(engine: Any, principal: Principal, ticket_id: int) -> dict[str, Any]:

@@ -1,0 +1,114 @@
+"""Full-text search over tickets: subject, description and messages (and internal notes for staff).
+
+Documents live in `ticket_search` (migration 0012), rebuilt per ticket by the projection in its own
+transaction whenever it writes a text-bearing event (`refresh_search`). Queries are parsed in
+Portuguese, English and Spanish, accents stripped (`ticket_search_query`), with web-search syntax:
+all words, "phrases", -exclusions.
+
+Ranking is `ts_rank_cd` (weights: subject > description > messages > notes), newest first at a tie.
+Ranking needs every matching document, which for a common word is most of the table; so, as
+Zendesk's search caps its results at 1,000, a search ranks the newest `SEARCH_WINDOW` matches (all of
+them when there are fewer). The cursor carries the window's newest id (`anchor`), so the pages of one
+search rank the same window even while new tickets arrive, and (score, id) for the keyset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import REAL, ColumnElement, Select, and_, cast, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store.tables import tickets
+from store.ticket_queries import TicketFilter, _filtered
+from store.ticket_search_tables import ticket_search
+
+SEARCH_WINDOW = 500
+TEXT_EVENTS = frozenset({"ticket_created", "reply_added", "note_added", "merged_from"})
+RANK_NORMALISATION = 32  # rank / (rank + 1): scores in [0, 1)
+
+
+@dataclass(frozen=True)
+class SearchCursor:
+    """Where the next page starts: the last row's score and id, and the window's newest id."""
+
+    score: float
+    ticket_id: int
+    anchor: int
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[dict[str, Any]]
+    next_cursor: SearchCursor | None
+
+
+def owes_refresh(event_types: Iterable[str]) -> bool:
+    """Only events that carry text change a document: most projections (status, SLA) skip the rebuild."""
+    return any(t in TEXT_EVENTS for t in event_types)
+
+
+async def refresh_search(conn: AsyncConnection, ticket_ids: list[int]) -> None:
+    """Rebuild the documents of these tickets from their subject and events, in the caller's transaction."""
+    await conn.execute(select(func.ticket_search_refresh(ticket_ids)))
+
+
+def _document(include_internal: bool) -> ColumnElement[Any]:
+    """The column (or the indexed expression) a caller may search: notes are for staff only."""
+    if include_internal:
+        return func.coalesce(ticket_search.c.staff_doc, ticket_search.c.public_doc)
+    return ticket_search.c.public_doc
+
+
+def _window(f: TicketFilter, q: str, include_internal: bool, anchor: int | None) -> Select[Any]:
+    """The newest SEARCH_WINDOW matches within the caller's filters, scored."""
+    doc = _document(include_internal)
+    query = func.ticket_search_query(q, type_=TSQUERY)
+    base = _filtered(replace(f, q=None)).with_only_columns(tickets.c.id)
+    window = (
+        base.join(ticket_search, ticket_search.c.ticket_id == tickets.c.id)
+        .add_columns(func.ts_rank_cd(doc, query, RANK_NORMALISATION).label("score"))
+        .where(doc.op("@@")(query))
+        .order_by(tickets.c.id.desc())
+        .limit(SEARCH_WINDOW)
+    )
+    if anchor is not None:
+        window = window.where(tickets.c.id <= anchor)
+    return window
+
+
+async def search_tickets(
+    conn: AsyncConnection,
+    f: TicketFilter,
+    q: str,
+    include_internal: bool,
+    limit: int,
+    cursor: SearchCursor | None = None,
+) -> SearchPage:
+    """One page of matches, best first; `f` scopes the search exactly as it scopes the list."""
+    window = _window(f, q, include_internal, cursor.anchor if cursor else None).subquery("window")
+    newest = func.max(window.c.id).over().label("anchor")
+    ranked = select(window.c.id, window.c.score, newest).subquery("ranked")
+    page = select(ranked.c.id, ranked.c.score, ranked.c.anchor, tickets.c.snapshot).join(
+        tickets, tickets.c.id == ranked.c.id
+    )
+    if cursor is not None:
+        page = page.where(_after(ranked.c.score, ranked.c.id, cursor))
+    page = page.order_by(ranked.c.score.desc(), ranked.c.id.desc()).limit(limit + 1)
+    rows = (await conn.execute(page)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more:
+        anchor = cursor.anchor if cursor else int(rows[0].anchor)
+        next_cursor = SearchCursor(float(rows[-1].score), int(rows[-1].id), anchor)
+    return SearchPage([dict(row.snapshot) for row in rows], next_cursor)
+
+
+def _after(score: Any, ticket_id: Any, cursor: SearchCursor) -> ColumnElement[bool]:
+    """Strictly after the cursor in (score desc, id desc); the score compared as the `real` it was."""
+    last = cast(literal(cursor.score), REAL)
+    return or_(score < last, and_(score == last, ticket_id < cursor.ticket_id))
