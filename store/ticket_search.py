@@ -5,11 +5,15 @@ transaction whenever it writes a text-bearing event (`refresh_search`). Queries 
 Portuguese, English and Spanish, accents stripped (`ticket_search_query`), with web-search syntax:
 all words, "phrases", -exclusions.
 
-Ranking is `ts_rank_cd` (weights: subject > description > messages > notes), newest first at a tie.
-Ranking needs every matching document, which for a common word is most of the table; so, as
-Zendesk's search caps its results at 1,000, a search ranks the newest `SEARCH_WINDOW` matches (all of
-them when there are fewer). The cursor carries the window's newest id (`anchor`), so the pages of one
-search rank the same window even while new tickets arrive, and (score, id) for the keyset.
+Ranking is `ts_rank` (weights: subject 1.0 > description 0.4 > messages 0.2 > notes 0.1, and how
+often the words occur), newest first at a tie. Ranking needs every matching document, which for a
+common word is most of the table; so, as Zendesk's search caps its results at 1,000, a search ranks
+the newest `SEARCH_WINDOW` matches (all of them when there are fewer): 200, measured at 100,000
+tickets (BENCHMARKS.md) to keep a search near a plain list's cost. `ts_rank_cd` (cover density) cost
+three times as much per document with multi-word queries, for little difference on tickets.
+
+The cursor carries the window's newest id (`anchor`), so the pages of one search rank the same
+window even while new tickets arrive, and (score, id) for the keyset.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from store.tables import tickets
 from store.ticket_queries import TicketFilter, _filtered
 from store.ticket_search_tables import ticket_search
 
-SEARCH_WINDOW = 500
+SEARCH_WINDOW = 200
 TEXT_EVENTS = frozenset({"ticket_created", "reply_added", "note_added", "merged_from"})
 RANK_NORMALISATION = 32  # rank / (rank + 1): scores in [0, 1)
 
@@ -64,19 +68,24 @@ def _document(include_internal: bool) -> ColumnElement[Any]:
 
 
 def _window(f: TicketFilter, q: str, include_internal: bool, anchor: int | None) -> Select[Any]:
-    """The newest SEARCH_WINDOW matches within the caller's filters, scored."""
+    """The newest SEARCH_WINDOW matches within the caller's filters, scored.
+
+    Ordered by `ticket_search.ticket_id` so that for a common word Postgres walks that primary key
+    backwards and stops after the window (a merge join with `tickets`), and for a rare one takes the
+    GIN index; ordering by `tickets.id` made it hash-join every match.
+    """
     doc = _document(include_internal)
     query = func.ticket_search_query(q, type_=TSQUERY)
     base = _filtered(replace(f, q=None)).with_only_columns(tickets.c.id)
     window = (
         base.join(ticket_search, ticket_search.c.ticket_id == tickets.c.id)
-        .add_columns(func.ts_rank_cd(doc, query, RANK_NORMALISATION).label("score"))
+        .add_columns(func.ts_rank(doc, query, RANK_NORMALISATION).label("score"))
         .where(doc.op("@@")(query))
-        .order_by(tickets.c.id.desc())
+        .order_by(ticket_search.c.ticket_id.desc())
         .limit(SEARCH_WINDOW)
     )
     if anchor is not None:
-        window = window.where(tickets.c.id <= anchor)
+        window = window.where(ticket_search.c.ticket_id <= anchor)
     return window
 
 
