@@ -37,10 +37,10 @@ class EscalationProjectionActivities:
         owner = ("escalation_id", row["id"])
         async with self._engine.begin() as conn:
             await conn.execute(upsert_row(escalations, row))
-            inserted = await write_timeline(conn, escalation_events, owner, projection.version, events)
+            timeline = await write_timeline(conn, escalation_events, owner, projection.version, events)
             await write_outbox(conn, projection.notifications)
             await sync_cards(conn, row)
-        count_escalation_events(inserted)
+        count_escalation_events(timeline.written)
         return projection.version
 
 

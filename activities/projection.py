@@ -9,7 +9,7 @@ Projections of one ticket run one after another inside its workflow, so the late
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Insert, Table
 from sqlalchemy.dialects.postgresql import insert
@@ -22,6 +22,8 @@ from infra.metrics import count_ticket_events
 from store.event_log import forget_events_after, upsert_events
 from store.storable import storable
 from store.tables import notifications, ticket_events, tickets
+from store.ticket_search import owes_refresh, refresh_search
+from store.webhooks import enqueue_for_events
 
 
 def with_instants(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
@@ -40,17 +42,24 @@ def upsert_row(table: Table, row: dict[str, Any]) -> Insert:
     )
 
 
+class Timeline(NamedTuple):
+    """What a projection changed in a timeline: the (type, data) of events inserted or changed now
+    (for counting once), and whether events of a lost workflow task were forgotten."""
+
+    written: list[tuple[str, dict[str, Any]]]
+    forgot: bool
+
+
 async def write_timeline(
     conn: AsyncConnection, table: Table, owner: tuple[str, object], version: int, events: list[dict[str, Any]]
-) -> list[tuple[str, dict[str, Any]]]:
-    """Write the carried events and forget any numbered beyond them (store/event_log.py says why);
-    returns the (type, data) of those inserted or changed now, for counting once."""
+) -> Timeline:
+    """Write the carried events and forget any numbered beyond them (store/event_log.py says why)."""
     column, owner_id = owner
-    await conn.execute(forget_events_after(table, column, owner_id, version, events))
+    forgotten = await conn.execute(forget_events_after(table, column, owner_id, version, events))
     if not events:
-        return []
+        return Timeline([], bool(forgotten.rowcount))
     result = await conn.execute(upsert_events(table, column, events))
-    return [(row.type, row.data) for row in result]
+    return Timeline([(row.type, row.data) for row in result], bool(forgotten.rowcount))
 
 
 async def write_outbox(conn: AsyncConnection, owed: list[dict[str, Any]]) -> None:
@@ -77,9 +86,12 @@ class ProjectionActivities:
         events = [storable(with_instants(e, EVENT_INSTANTS)) for e in projection.events]
         async with self._engine.begin() as conn:
             await conn.execute(upsert_row(tickets, row))
-            inserted = await write_timeline(
+            timeline = await write_timeline(
                 conn, ticket_events, ("ticket_id", row["id"]), projection.version, events
             )
+            if timeline.forgot or owes_refresh(kind for kind, _ in timeline.written):
+                await refresh_search(conn, [row["id"]])
+            await enqueue_for_events(conn, row, events)
             await write_outbox(conn, projection.notifications)
-        count_ticket_events(inserted)
+        count_ticket_events(timeline.written)
         return projection.version

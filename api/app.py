@@ -31,8 +31,10 @@ from api.routers import (
     queues,
     reports,
     sla_admin,
+    sla_report,
     support_access,
     tickets,
+    webhooks,
 )
 from infra.log import configure_logging
 from infra.settings import Settings, get_settings
@@ -105,6 +107,8 @@ def create_app(
         macros.router,
         macros.staff_router,
         macros.admin_router,
+        sla_report.router,
+        webhooks.router,
     )
     for router in routers:
         app.include_router(router)

@@ -16,7 +16,11 @@ Each query is measured two ways, interleaved round-robin so that noise hits all 
     engine=engine, temporal=None)`), as an admin with an API key made by `store.identities`.
 
 Queries: by status (open), by organisation and status (the largest organisation, open + pending),
-breached, free text `q` (a common and a rare word), the ticket detail, and the create path's
+breached, the subject-only `q` (ILIKE, what `GET /v1/tickets?q=` did before full-text search: a common
+and a rare word), the full-text search that `?q=` now runs (`store.ticket_search.search_tickets`: a
+common word that most timelines contain, a rare one, two words, an org admin's scope without notes,
+the second page through the cursor), one search document rebuilt as the projection does it
+(`ticket_search_refresh`, the cost a text-bearing projection pays), the ticket detail, and the create path's
 duplicate check (`similar_open_tickets`) for the largest organisation and for a mid-sized one (the
 11th of 120: the plan depends on the organisation's size). Baselines in the same run: a
 primary-key read of one snapshot through the same engine (the floor of any query) and `GET /healthz`
@@ -117,6 +121,26 @@ WORDS = [
 ]
 RARE_WORD = "kaleidoscope"  # in about 0.1 % of subjects
 COMMON_WORD = "export"
+TWO_WORDS = "export invoice"
+SEARCH_GOAL_RATIO = 1.5  # search p50 within 1.5x of the list p50 measured beside it
+
+
+def search_vs_list(results: dict[str, Any]) -> None:
+    """Search p50 against the lists of the same run: the subject-only `q` it replaced and by-status.
+
+    Ratios here are search / list (lower is better, goal <= 1.5); `search_page2` is two searches.
+    """
+    baselines = {"q_common": "store_q_common_p50_ms", "by_status": "store_by_status_p50_ms"}
+    for case in ("search_common", "search_rare", "search_two_words", "search_org_admin"):
+        for name, key in baselines.items():
+            results[f"store_{case}_p50_vs_{name}"] = round(results[f"store_{case}_p50_ms"] / results[key], 2)
+        results["goals"][f"store_{case}_p50_within_1.5x_q_common"] = (
+            results[f"store_{case}_p50_vs_q_common"] <= SEARCH_GOAL_RATIO
+        )
+    for case in ("search_common", "search_rare", "search_two_words"):
+        ratio = round(results[f"api_{case}_p50_ms"] / results["api_by_status_p50_ms"], 2)
+        results[f"api_{case}_p50_vs_by_status"] = ratio
+        results["goals"][f"api_{case}_p50_within_1.5x_list"] = ratio <= SEARCH_GOAL_RATIO
 
 
 def pick_status(rng: random.Random) -> str:
@@ -252,9 +276,16 @@ def copy_tickets(
         facts["events"] = len(events)
         cur.execute("SELECT setval('ticket_id_seq', %s)", (1000 + size,))
         conn.commit()
+        started = time.perf_counter()
+        cur.execute(
+            "SELECT ticket_search_refresh(ARRAY(SELECT id FROM tickets))"
+        )  # as migration 0012's backfill
+        conn.commit()
+        facts["search_build_seconds"] = round(time.perf_counter() - started, 1)
     with psycopg.connect(sa_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE tickets")
         conn.execute("VACUUM ANALYZE ticket_events")
+        conn.execute("VACUUM ANALYZE ticket_search")
     facts["first_id"], facts["last_id"] = 1000, 1000 + size - 1
     return facts
 
@@ -403,6 +434,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         list_tickets,
         similar_open_tickets,
     )
+    from store.ticket_search import refresh_search, search_tickets
 
     t0 = time.perf_counter()
     await asyncio.to_thread(upgrade, url)
@@ -415,6 +447,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         facts = await asyncio.to_thread(copy_tickets, url, args.size, orgs, requesters, agents, args.seed)
         results["load_seconds"] = round(time.perf_counter() - t1, 1)
         results["events"] = facts["events"]
+        results["search_build_seconds"] = facts["search_build_seconds"]
         big = facts["largest_org"]
         mid = orgs[10]  # about 1.5 % of the tickets: where a table-wide trigram scan loses to the org index
         async with engine.connect() as conn:
@@ -428,8 +461,17 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
                         "SELECT 'breached', count(*) FROM tickets WHERE sla_breached UNION ALL "
                         "SELECT 'open', count(*) FROM tickets WHERE status = 'open' UNION ALL "
                         "SELECT 'q_common', count(*) FROM tickets WHERE subject ILIKE %(c)s UNION ALL "
-                        "SELECT 'q_rare', count(*) FROM tickets WHERE subject ILIKE %(r)s",
-                        {"o": big, "m": mid, "c": f"%{COMMON_WORD}%", "r": f"%{RARE_WORD}%"},
+                        "SELECT 'q_rare', count(*) FROM tickets WHERE subject ILIKE %(r)s UNION ALL "
+                        "SELECT 'search_common', count(*) FROM ticket_search WHERE coalesce(staff_doc, public_doc) @@ ticket_search_query(%(cw)s) UNION ALL "
+                        "SELECT 'search_rare', count(*) FROM ticket_search WHERE coalesce(staff_doc, public_doc) @@ ticket_search_query(%(rw)s)",
+                        {
+                            "o": big,
+                            "m": mid,
+                            "c": f"%{COMMON_WORD}%",
+                            "r": f"%{RARE_WORD}%",
+                            "cw": COMMON_WORD,
+                            "rw": RARE_WORD,
+                        },
                     )
                 ).all()
             )
@@ -438,6 +480,26 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         rng = random.Random(args.seed + 1)
         first, last = facts["first_id"], facts["last_id"]
         similar_subject = "Export report timeout on dashboard chart (77)"
+
+        def searcher(
+            q: str, f: Callable[[], TicketFilter], staff: bool = True
+        ) -> Callable[[], Awaitable[Any]]:
+            async def call() -> Any:
+                async with engine.connect() as conn:
+                    return await search_tickets(conn, f(), q, staff, 25)
+
+            return call
+
+        async def search_page2() -> Any:
+            async with engine.connect() as conn:
+                first_page = await search_tickets(conn, TicketFilter(), COMMON_WORD, True, 25)
+                return await search_tickets(
+                    conn, TicketFilter(), COMMON_WORD, True, 25, first_page.next_cursor
+                )
+
+        async def search_refresh() -> Any:
+            async with engine.begin() as conn:  # as the projection does for a reply or a note
+                await refresh_search(conn, [rng.randint(first, last)])
 
         def lister(f: Callable[[], TicketFilter]) -> Callable[[], Awaitable[Any]]:
             async def call() -> Any:
@@ -494,6 +556,12 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
             "breached": lister(lambda: TicketFilter(breached=True)),
             "q_common": lister(lambda: TicketFilter(q=COMMON_WORD)),
             "q_rare": lister(lambda: TicketFilter(q=RARE_WORD)),
+            "search_common": searcher(COMMON_WORD, TicketFilter),
+            "search_rare": searcher(RARE_WORD, TicketFilter),
+            "search_two_words": searcher(TWO_WORDS, TicketFilter),
+            "search_org_admin": searcher(COMMON_WORD, lambda: TicketFilter(org_id=big), staff=False),
+            "search_page2": search_page2,
+            "search_refresh": search_refresh,
             "detail": detail,
             "duplicate_check": similar,
             "duplicate_check_mid_org": similar_mid,
@@ -518,6 +586,14 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
 
             return call
 
+        async def api_search_page2() -> Any:
+            first_page = await http.get("/v1/tickets", params={"q": COMMON_WORD})
+            r = await http.get(
+                "/v1/tickets", params={"q": COMMON_WORD, "cursor": first_page.json()["next_cursor"]}
+            )
+            r.raise_for_status()
+            return r
+
         async def api_detail() -> Any:
             r = await http.get(f"/v1/tickets/{rng.randint(first, last)}")
             r.raise_for_status()
@@ -529,8 +605,10 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
                 "/v1/tickets", [("org_id", big), ("status", "open"), ("status", "pending")]
             ),
             "breached": getter("/v1/tickets", {"breached": "true"}),
-            "q_common": getter("/v1/tickets", {"q": COMMON_WORD}),
-            "q_rare": getter("/v1/tickets", {"q": RARE_WORD}),
+            "search_common": getter("/v1/tickets", {"q": COMMON_WORD}),
+            "search_rare": getter("/v1/tickets", {"q": RARE_WORD}),
+            "search_two_words": getter("/v1/tickets", {"q": TWO_WORDS}),
+            "search_page2": api_search_page2,
             "detail": api_detail,
             "floor_healthz": getter("/healthz"),
         }
@@ -563,6 +641,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
                 results[f"api_{name}_vs_store_p99_ratio"] = round(s99 / a99, 3)
                 goals[f"api_{name}_p99_under_20ms"] = a99 < GOAL_P99_MS
         results["goals"] = goals
+        search_vs_list(results)
         if args.profile:
             from bench._common import PySpy, summarise_profile
 
@@ -573,7 +652,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
             print(f"profiling the in-process API's list and detail calls with py-spy → {folder}", flush=True)
             with PySpy(folder, {"read_api": os.getpid()}):
                 for _ in range(max(50, args.iterations // 2)):
-                    for name in ("by_status", "by_org_status", "breached", "q_common", "detail"):
+                    for name in ("by_status", "by_org_status", "breached", "search_common", "detail"):
                         await api_calls[name]()
             results["profile_read_api"] = summarise_profile(folder / "read_api.txt")
             results["profile_dir"] = str(folder)
@@ -610,6 +689,11 @@ def print_report(results: dict[str, Any], store_calls: dict[str, Any], api_calls
     print(
         f"{'floor_healthz':<18} {'':>10} {'':>10} {results['api_floor_healthz_p50_ms']:>9} {results['api_floor_healthz_p99_ms']:>9}"
     )
+    print(f"\nsearch documents built for every ticket in {results.get('search_build_seconds')} s")
+    print("search p50 / list p50 in this run (goal <= 1.5):")
+    for key, value in results.items():
+        if "_p50_vs_" in key:
+            print(f"  {key:<48} {value}")
     print("\nEXPLAIN (ANALYZE, BUFFERS), per statement: top nodes | indexes | execution ms")
     for name, plans in results["plans"].items():
         for p in plans:

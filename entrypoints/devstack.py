@@ -274,6 +274,7 @@ def start_stack(cfg: DevConfig) -> RunningStack:
         env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1"}
         env["PUBLIC_BASE_URL"] = public_base_url(cfg)
         env.setdefault("LINK_SIGNING_KEY", link_signing_key(cfg.data_dir))
+        env.setdefault("WEBHOOKS_ALLOW_PRIVATE", "true")  # webhook receivers on this machine, for trying
         env.update(start_demo_jira(stack, cfg, logs))
         env.update(start_mail_sink(stack, cfg, logs))
         stack.start(

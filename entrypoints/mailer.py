@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 
+from entrypoints.webhook_delivery import start_webhook_delivery
 from infra.log import configure_logging, get_logger
 from infra.settings import get_settings, link_key
 from integrations.mail.outbox import MailOutbox
@@ -38,11 +39,13 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("mailer started", smtp_host=os.environ["SMTP_HOST"])
+    webhooks = start_webhook_delivery(settings, stop)
     try:
         outbox = MailOutbox(engine, MailSettings(), settings.public_base_url, link_key(settings))
         await outbox.run(stop)
     finally:
         await engine.dispose()
+        await webhooks
     log.info("mailer stopped")
 
 

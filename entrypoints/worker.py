@@ -18,6 +18,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from entrypoints.registry import WORKFLOWS, activities_for, sandbox_runner
+from entrypoints.webhook_delivery import start_webhook_delivery
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings, get_settings, link_key
 from infra.worker_telemetry import connect_with_telemetry
@@ -95,11 +96,14 @@ async def main() -> None:
     log.info("worker started", task_queue=settings.temporal_task_queue, address=settings.temporal_address)
     outbox = mail_outbox(settings)
     delivering = asyncio.create_task(outbox.run(stop)) if outbox else None
+    webhooks = start_webhook_delivery(settings, stop) if settings.worker_sends_mail else None
     async with worker:
         await stop.wait()
         log.info("worker draining in-flight work")
     if delivering is not None:
         await delivering
+    if webhooks is not None:
+        await webhooks
     log.info("worker stopped")
 
 

@@ -17,12 +17,14 @@ from services.attachment_refs import bind_attachments, resolve_attachment_refs
 from services.commands import TicketRef, act, actor_of, request_key, visible
 from services.context import Context
 from services.problems import Problem
+from services.search_cursor import decode_search_cursor, encode_search_cursor
 from services.ticket_cursor import decode_keyset, encode_keyset
 from services.ticket_opening import TicketDraft, open_ticket
 from store import identities
 from store.attachments import list_for_ticket
 from store.ticket_order import list_ordered
 from store.ticket_queries import TicketFilter, get_timeline, public_messages
+from store.ticket_search import search_tickets as search_documents
 from workflows.ticket import TicketWorkflow
 
 __all__ = [
@@ -91,6 +93,19 @@ async def list_tickets(
     return TicketPage(
         items=[snapshot for snapshot, _ in page], next_cursor=encode_keyset(page[-1][1]) if more else None
     )
+
+
+async def search_tickets(
+    context: Context, filters: TicketFilter, q: str, limit: int = 25, cursor: str | None = None
+) -> TicketPage:
+    """Ranked full-text search within the caller's scope (store/ticket_search.py); internal notes
+    match for staff only."""
+    async with context.engine.connect() as conn:
+        found = await search_documents(
+            conn, context.scope, filters, q, context.scope.internal, limit, decode_search_cursor(cursor)
+        )
+    next_cursor = encode_search_cursor(found.next_cursor) if found.next_cursor else None
+    return TicketPage(items=found.rows, next_cursor=next_cursor)
 
 
 async def get_ticket(context: Context, ticket_id: int) -> TicketView:

@@ -68,7 +68,14 @@ async def list_all(
     org_id: Annotated[str | None, Query(max_length=36)] = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="free text in the subject")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="full-text search in subject, description and messages (staff: also internal "
+            "notes); results ranked best first",
+        ),
+    ] = None,
     breached: Annotated[
         bool | None, Query(description="only tickets with (or without) a breached SLA")
     ] = None,
@@ -115,7 +122,10 @@ async def list_all(
     )
     if assignee is not None:
         filters.assignee_id = context.principal.user_id if assignee == "me" else assignee
-    page = await tickets.list_tickets(context, filters, limit, cursor, sort.value if sort else None)
+    if q is not None and q.strip():
+        page = await tickets.search_tickets(context, filters, q, limit, cursor)
+    else:
+        page = await tickets.list_tickets(context, filters, limit, cursor, sort.value if sort else None)
     return TicketPage(
         items=[ticket_out(r, context.principal) for r in page.items], next_cursor=page.next_cursor
     )

@@ -135,6 +135,10 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/attachments/{attachment_id}"): scoped(),
     ("GET", "/v1/attachments/{attachment_id}/content"): scoped(),
     ("GET", "/v1/reports/satisfaction"): Rule(roles=ALL - {"customer"}),
+    ("GET", "/v1/reports/sla"): Rule(
+        roles=frozenset(STAFF_ROLES),
+        query=lambda call: {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"},
+    ),
     ("GET", "/v1/kb/suggestions"): Rule(query=lambda call: {"q": "export"}),
     ("PUT", "/v1/me/support-access"): Rule(roles=frozenset(CUSTOMER_ROLES), json=lambda call: {"hours": 1}),
     ("GET", "/v1/me/support-access"): Rule(expect=dict.fromkeys(STAFF_ROLES, NOT_GRANTED)),
@@ -178,6 +182,14 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/admin/kb/{article_id}"): admin(),
     ("PUT", "/v1/admin/kb/{article_id}"): admin(lambda call: article_body()),
     ("DELETE", "/v1/admin/kb/{article_id}"): admin(),
+    ("POST", "/v1/admin/webhooks"): admin(
+        lambda call: {"url": "https://hooks.invalid/escalator", "events": ["ticket.created"]}  # 422: no DNS
+    ),
+    ("GET", "/v1/admin/webhooks"): admin(),
+    ("PATCH", "/v1/admin/webhooks/{endpoint_id}"): Rule(
+        roles=ADMIN, json=lambda call: {"status": "disabled"}, expect={"admin": frozenset({404})}
+    ),
+    ("DELETE", "/v1/admin/webhooks/{endpoint_id}"): Rule(roles=ADMIN, expect={"admin": frozenset({404})}),
     ("PUT", "/v1/admin/calendars/{name}"): admin(_calendar),
     ("GET", "/v1/admin/calendars/{name}"): admin(),
     ("PUT", "/v1/admin/sla-policies/{name}"): admin(_policy),
@@ -197,6 +209,7 @@ def path_values(call: Call) -> dict[str, str]:
         "key_id": ids.spare_key_id,
         "key": "ESC-1",
         "article_id": ids.article_id,
+        "endpoint_id": "00000000-0000-4000-8000-000000000000",  # no such webhook: admins get 404
         "name": ids.scratch,
     }
 

@@ -5,7 +5,7 @@ that queue lists, `tag=` filters and the counts per queue are plain indexed SQL.
 sorts by (next SLA deadline, id) and (last activity, id): each has its index.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

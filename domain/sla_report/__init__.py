@@ -1,0 +1,1 @@
+"""SLA compliance over a period: per-ticket outcomes replayed from timeline events, then grouped."""

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: where deliveries may go, and the loop that sends them."""
