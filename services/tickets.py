@@ -18,6 +18,7 @@ from domain.ticket.transitions import RULES
 from services.attachment_refs import bind_attachments, resolve_attachment_refs
 from services.commands import TicketRef, act, actor_of, request_key, visible
 from services.context import Context
+from services.people import NOBODY, People, event_people, people_for, people_named, ticket_people
 from services.problems import Problem
 from services.ticket_opening import TicketDraft, open_ticket
 from store import identities
@@ -38,6 +39,7 @@ __all__ = [
     "list_tickets",
     "merge",
     "open_ticket",
+    "people_of",
     "reply",
 ]
 
@@ -48,15 +50,18 @@ class TicketPage:
 
     items: list[dict[str, Any]]
     next_cursor: str | None
+    people: People = NOBODY  # the names of everyone the page names
 
 
 @dataclass(frozen=True)
 class TicketView:
-    """One ticket as the caller may see it: snapshot, timeline and files (internal ones for staff)."""
+    """One ticket as the caller may see it: snapshot, timeline and files (internal ones for staff),
+    and the names of everyone they name."""
 
     snapshot: dict[str, Any]
     timeline: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
+    people: People = NOBODY
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,10 @@ async def list_tickets(
     """The caller's tickets matching the filters (which narrow the scope, never widen it)."""
     async with context.engine.connect() as conn:
         rows = await query_tickets(conn, context.scope, filters, limit + 1, decode_cursor(cursor))
-    page, more = rows[:limit], len(rows) > limit
-    return TicketPage(items=page, next_cursor=encode_cursor(page[-1]["id"]) if more else None)
+        page, more = rows[:limit], len(rows) > limit
+        people = await people_named(conn, set().union(*map(ticket_people, page)))
+    next_cursor = encode_cursor(page[-1]["id"]) if more else None
+    return TicketPage(items=page, next_cursor=next_cursor, people=people)
 
 
 async def get_ticket(context: Context, ticket_id: int) -> TicketView:
@@ -92,7 +99,13 @@ async def get_ticket(context: Context, ticket_id: int) -> TicketView:
     async with context.engine.connect() as conn:
         events = await get_timeline(conn, context.scope, ticket_id)
         files = await list_for_ticket(conn, context.scope, ticket_id)
-    return TicketView(snapshot=snapshot, timeline=events, attachments=files)
+        people = await people_named(conn, ticket_people(snapshot).union(*map(event_people, events)))
+    return TicketView(snapshot=snapshot, timeline=events, attachments=files, people=people)
+
+
+async def people_of(context: Context, snapshots: list[dict[str, Any]]) -> People:
+    """The names a ticket answer shows (after a write: the snapshot the workflow returned)."""
+    return await people_for(context, set().union(*map(ticket_people, snapshots)))
 
 
 async def reply(

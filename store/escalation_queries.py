@@ -8,6 +8,7 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from store.keyset import keyset
 from store.scope import Scope, ticket_of_row_visible, ticket_visible
 from store.tables import escalation_cards, escalation_events, escalations, tickets, webhook_deliveries
 
@@ -51,9 +52,12 @@ async def list_escalations(
     org_id: str | None,
     card: str | None,
     limit: int,
+    after: tuple[Any, ...] | None = None,
 ) -> list[dict[str, Any]]:
-    """Newest first, one query: the scope joins the tickets, the filters narrow it."""
-    query = _visible_escalations(scope).order_by(escalations.c.created_at.desc()).limit(limit)
+    """Newest first, one query: the scope joins the tickets, the filters narrow it; `after` is the
+    (created_at, id) of the last row of the previous page."""
+    sort_key = (escalations.c.created_at, escalations.c.id)
+    query = keyset(_visible_escalations(scope), sort_key, after, limit, descending=True)
     if stage:
         query = query.where(escalations.c.stage == stage)
     if org_id:

@@ -75,7 +75,7 @@ async def issue_token(
     return TokenOut(token=issued.token, expires_at=issued.expires_at, user_id=issued.user_id)
 
 
-@router.get("/v1/support-access", response_model=ActiveGrantList, summary="Valid grants (staff)")
+@router.get("/v1/support-access", response_model=ActiveGrantList, summary="Valid grants (staff)", name="list")
 async def active_grants(
     principal: Staff, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> ActiveGrantList:
