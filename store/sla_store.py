@@ -152,14 +152,15 @@ async def list_latest(
         if kind == "calendar"
         else (sla_policies, DEFAULT_POLICY, builtin_policy_doc)
     )
+    latest = select(table.c.name, func.max(table.c.version).label("version")).group_by(table.c.name)
+    if after is not None:
+        latest = latest.where(table.c.name > after)
+    newest = latest.order_by(table.c.name).limit(limit).subquery()
     query = (
         select(table.c.name, table.c.version, table.c.spec)
-        .distinct(table.c.name)
-        .order_by(table.c.name, table.c.version.desc())
-        .limit(limit)
+        .join(newest, (newest.c.name == table.c.name) & (newest.c.version == table.c.version))
+        .order_by(table.c.name)
     )
-    if after is not None:
-        query = query.where(table.c.name > after)
     found = [(r.name, int(r.version), dict(r.spec)) for r in await conn.execute(query)]
     stored = (await conn.execute(select(table.c.name).where(table.c.name == default).limit(1))).first()
     if stored is None and (after is None or default > after):
