@@ -21,6 +21,7 @@ from services.context import Context
 from services.pagination import Page, decode_cursor, page_of
 from services.people import NOBODY, People, event_people, people_named
 from services.problems import Problem, not_found
+from store import escalation_queries
 from store.escalation_queries import escalation_timeline, list_escalations, next_escalation_id
 from store.idempotency import IdempotencyConflict, claim, request_hash
 from workflows.escalation import EscalationWorkflow
@@ -107,8 +108,11 @@ async def page_escalations(
     """Newest first, one page at a time (keyset on created_at, id), in one query."""
     after = decode_cursor(cursor, (datetime, str))
     async with context.engine.connect() as conn:
-        rows = await list_escalations(conn, context.scope, stage, org_id, card, limit + 1, after)
-    return page_of(rows, limit, lambda row: (datetime.fromisoformat(row["created_at"]), row["id"]))
+        rows = await escalation_queries.page_escalations(
+            conn, context.scope, stage, org_id, card, limit + 1, after
+        )
+    page = page_of(rows, limit, lambda row: row[1])
+    return Page(items=[snapshot for snapshot, _ in page.items], next_cursor=page.next_cursor)
 
 
 async def get_escalation(context: Context, escalation_id: str) -> EscalationView:

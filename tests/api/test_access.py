@@ -110,7 +110,26 @@ async def add_ticket(
 async def add_escalation(conn: AsyncConnection, ticket_id: int, org_id: str) -> str:
     escalation_id = f"CP-T{uuid.uuid4().hex[:12]}"
     now = datetime.now(UTC)
-    snapshot = {"id": escalation_id, "ticket_id": ticket_id, "org_id": org_id, "stage": "submitted"}
+    # A whole snapshot: these rows stay in the session's database, where other tests list escalations.
+    snapshot = {
+        "id": escalation_id,
+        "ticket_id": ticket_id,
+        "org_id": org_id,
+        "target": "engineering",
+        "stage": "submitted",
+        "summary": "access test",
+        "description": "",
+        "eta": None,
+        "eta_passed": False,
+        "cards": [],
+        "card_creations_pending": 0,
+        "verification_requested_at": None,
+        "decline_reason": None,
+        "resolution": None,
+        "created_at": now.isoformat(),
+        "updated_at": now.isoformat(),
+        "version": 1,
+    }
     await conn.execute(
         insert(escalation_rows).values(
             id=escalation_id,
