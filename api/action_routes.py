@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from api.context import ContextDep
 from api.headers import IdempotencyKey
 from api.schemas.tickets import TicketOut
-from api.ticket_views import ticket_out
+from api.ticket_views import ticket_answer
 from services.commands import TicketRef, act, actor_of, request_key
 from services.context import Context
 
@@ -68,7 +68,7 @@ def _endpoint(action: TicketAction) -> Callable[..., Awaitable[TicketOut]]:
             actor=actor_of(principal), request_id=request_key(principal, idempotency_key), **fields
         )
         snapshot = await act(context, TicketRef(ticket_id), action.update, command)
-        return ticket_out(snapshot, principal)
+        return await ticket_answer(context, snapshot)
 
     endpoint.__name__ = action.name
     endpoint.__signature__ = _signature(action)  # type: ignore[attr-defined]

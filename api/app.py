@@ -15,6 +15,7 @@ from api.body_limits import install_body_limits
 from api.metrics_endpoint import install_metrics
 from api.offline_docs import install_offline_docs
 from api.openapi_responses import document_problems
+from api.operation_ids import operation_id
 from api.problems import install_problem_handlers, problem_response, unavailable
 from api.rate_limit import install_rate_limit
 from api.request_context import request_context
@@ -22,6 +23,8 @@ from api.request_spans import install_request_spans
 from api.routers import (
     admin,
     attachments,
+    audit,
+    directory,
     escalations,
     health,
     jira_webhooks,
@@ -72,6 +75,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served from local assets by install_offline_docs
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings or get_settings()
     app.state.engine = engine
@@ -94,12 +98,15 @@ def create_app(
         me.router,
         tickets.router,
         escalations.router,
+        directory.users_router,
+        directory.orgs_router,
         attachments.router,
         jira_webhooks.router,
         reports.router,
         kb.router,
         support_access.router,
         admin.router,
+        audit.router,
         kb.admin_router,
         sla_admin.router,
         queues.router,

@@ -46,7 +46,6 @@ WRITES = frozenset({"post", "put", "patch", "delete"})
 
 # Answers that depend on what a route does rather than on its shape: (method, path prefix) → statuses.
 ROUTE_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
-    ("get", "/v1/tickets"): frozenset({400}),  # a cursor this API did not issue
     ("post", "/v1/tickets"): frozenset({409}),  # a similar ticket is open
     ("post", "/v1/tickets/{ticket_id}/"): frozenset({409}),  # the ticket's rules refuse the action now
     ("post", "/v1/escalations/{escalation_id}/"): frozenset({403, 409}),
@@ -56,6 +55,8 @@ ROUTE_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
     ("post", "/v1/attachments"): frozenset({415}),
     ("post", "/v1/webhooks/jira"): frozenset({400, 401}),  # unsigned, or signed but not a JSON object
     ("get", "/v1/reports/satisfaction"): frozenset({403}),
+    ("get", "/v1/users"): frozenset({403}),  # the directory is for staff
+    ("get", "/v1/orgs"): frozenset({403}),
     ("get", "/v1/me/support-access"): frozenset({404}),
     ("put", "/v1/me/support-access"): frozenset({403}),
     ("delete", "/v1/me/support-access"): frozenset({404}),
@@ -97,6 +98,8 @@ def statuses_for(method: str, path: str, operation: dict[str, Any]) -> set[int]:
         statuses.add(401)
     if params or has_body:
         statuses.add(422)
+    if any(p.get("name") == "cursor" and p.get("in") == "query" for p in params):
+        statuses.add(400)  # a cursor this API did not issue
     if any(p.get("in") == "path" for p in params):
         statuses.add(404)
     if has_body:

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from cli.context import JsonFlag, call, show
-from cli.render import document_view, key_view, orgs_table, users_table
+from cli.context import CursorOption, JsonFlag, Limit, call, show
+from cli.render import document_view, key_view, orgs_table, paged, users_table
 from domain.actors import Role
 
 app = typer.Typer(help="Administration (needs an admin key).", no_args_is_help=True)
@@ -45,9 +45,20 @@ def _read_document(path: Path) -> dict[str, Any]:
 
 
 @orgs.command("list")
-def list_orgs(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Every organisation."""
-    show(call(ctx, "GET", "/v1/admin/orgs", as_json=as_json), as_json, orgs_table)
+def list_orgs(
+    ctx: typer.Context,
+    q: Annotated[str | None, typer.Option("--q", help="Part of the name or slug.")] = None,
+    limit: Limit = 25,
+    cursor: CursorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Organisations by name, a page at a time."""
+    params = {"q": q, "limit": limit, "cursor": cursor}
+    show(
+        call(ctx, "GET", "/v1/admin/orgs", params=params, as_json=as_json),
+        as_json,
+        lambda p: paged(p, orgs_table),
+    )
 
 
 @orgs.command("create")
@@ -66,11 +77,14 @@ def create_org(
 def list_users(
     ctx: typer.Context,
     org: Annotated[str | None, typer.Option("--org", help="Only this organisation's users.")] = None,
+    limit: Limit = 25,
+    cursor: CursorOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Users, optionally of one organisation."""
-    data = call(ctx, "GET", "/v1/admin/users", params={"org_id": org}, as_json=as_json)
-    show(data, as_json, users_table)
+    """Users by name, optionally of one organisation, a page at a time."""
+    params = {"org_id": org, "limit": limit, "cursor": cursor}
+    data = call(ctx, "GET", "/v1/admin/users", params=params, as_json=as_json)
+    show(data, as_json, lambda p: paged(p, users_table))
 
 
 @users.command("create")

@@ -22,6 +22,8 @@ EXIT_PROBLEM = 1
 EXIT_UNREACHABLE = 2
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the API's JSON as is (for scripts and jq).")]
+Limit = Annotated[int, typer.Option("--limit", min=1, max=100, help="At most this many per page.")]
+CursorOption = Annotated[str | None, typer.Option("--cursor", help="From a previous page ('more: ...').")]
 
 
 def connection_of(ctx: typer.Context) -> Connection:

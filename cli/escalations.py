@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
 
-from cli.context import JsonFlag, call, show
-from cli.render import escalation_view
+from cli.context import CursorOption, JsonFlag, Limit, call, show
+from cli.render import escalation_view, escalations_table, paged
 from domain.escalation.state import Stage
 
 app = typer.Typer(help="Read escalations, link or create dev cards, move stages.", no_args_is_help=True)
@@ -17,6 +18,28 @@ EscalationId = Annotated[str, typer.Argument(help="Escalation id, e.g. CP-1.")]
 
 def _path(escalation_id: str, action: str = "") -> str:
     return f"/v1/escalations/{escalation_id.upper()}" + (f"/{action}" if action else "")
+
+
+@app.command("list")
+def list_escalations(
+    ctx: typer.Context,
+    stage: Annotated[Stage | None, typer.Option("--stage")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="An organisation's id.")] = None,
+    card: Annotated[str | None, typer.Option("--card", help="A linked JIRA key, e.g. ESC-12.")] = None,
+    limit: Limit = 25,
+    cursor: CursorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Escalations newest first, with their stage, ETA and dev cards."""
+    params = {
+        "stage": stage.value if stage else None,
+        "org_id": org,
+        "card": card,
+        "limit": limit,
+        "cursor": cursor,
+    }
+    page = call(ctx, "GET", "/v1/escalations", params=params, as_json=as_json)
+    show(page, as_json, lambda p: paged(p, escalations_table))
 
 
 @app.command("show")
@@ -66,3 +89,24 @@ def stage(
     show(
         call(ctx, "POST", _path(escalation_id, "stage"), body=body, as_json=as_json), as_json, escalation_view
     )
+
+
+@app.command("eta")
+def eta(
+    ctx: typer.Context,
+    escalation_id: EscalationId,
+    when: Annotated[str, typer.Argument(help='The estimated date, YYYY-MM-DD, or "none" to clear it.')],
+    as_json: JsonFlag = False,
+) -> None:
+    """Set the estimated resolution date (an estimate shown to the customer, not a promise)."""
+    value = None if when.lower() == "none" else _iso_date(when)
+    data = call(ctx, "PUT", _path(escalation_id, "eta"), body={"eta": value}, as_json=as_json)
+    show(data, as_json, escalation_view)
+
+
+def _iso_date(text: str) -> str:
+    """Checked here so a typo is a usage error (exit 2), not a round trip to the API."""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None

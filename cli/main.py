@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cli import admin, escalations, tickets
+from cli import admin, escalations, tickets, users
 from cli.client import resolve_connection
 from cli.queue import queue
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(tickets.app, name="tickets")
 app.add_typer(escalations.app, name="escalations")
+app.add_typer(users.app, name="users")
 app.add_typer(admin.app, name="admin")
 app.command("queue")(queue)
 

@@ -64,14 +64,29 @@ def tickets_table(page: dict[str, Any], now: datetime) -> RenderableType:
             _status(t["status"]),
             str(t["severity"]),
             _snippet(t["subject"], 50),
-            t.get("assignee_id") or "-",
+            person(t.get("assignee"), t.get("assignee_id")),
             _sla_summary(t, now),
             _when(t.get("updated_at")),
         )
-    parts: list[RenderableType] = [table]
-    if page.get("next_cursor"):
-        parts.append(Text(f"more: --cursor {page['next_cursor']}", style="dim"))
-    return Group(*parts)
+    return Group(table, *_more(page))
+
+
+def _more(page: dict[str, Any]) -> list[RenderableType]:
+    """The hint that continues a page, when there is more."""
+    cursor = page.get("next_cursor")
+    return [Text(f"more: --cursor {cursor}", style="dim")] if cursor else []
+
+
+def paged(page: dict[str, Any], table: Any) -> RenderableType:
+    """Any `{items, next_cursor}` answer: the items' table, then how to get the next page."""
+    return Group(table(page.get("items", [])), *_more(page))
+
+
+def person(ref: dict[str, Any] | None, fallback: str | None = None) -> str:
+    """`{id, name}` as people read it: the name, else the id."""
+    if not ref:
+        return fallback or "-"
+    return str(ref.get("name") or ref.get("id") or "-")
 
 
 def _ticket_facts(t: dict[str, Any]) -> Table:
@@ -82,8 +97,8 @@ def _ticket_facts(t: dict[str, Any]) -> Table:
     rows: list[tuple[str, str | Text]] = [
         ("Status", _status(t["status"])),
         ("Severity", f"Sev{t['severity']}  tier {t.get('tier', '-')}"),
-        ("Requester", t.get("requester_id") or "-"),
-        ("Assignee", t.get("assignee_id") or "-"),
+        ("Requester", person(t.get("requester"), t.get("requester_id"))),
+        ("Assignee", person(t.get("assignee"), t.get("assignee_id"))),
         ("Product", " / ".join(p for p in (t.get("product"), t.get("module")) if p) or "-"),
         ("Created", _when(t.get("created_at"))),
         ("Escalation", f"{escalation['id']} ({escalation['stage']})" if escalation else "-"),
@@ -123,7 +138,8 @@ def timeline_table(events: list[dict[str, Any]]) -> RenderableType:
     for column in ("#", "At", "Event", "By", "Details"):
         table.add_column(column)
     for e in events:
-        by = e.get("actor_role") or ("system" if not e.get("actor_id") else "-")
+        role = e.get("actor_role") or ("system" if not e.get("actor_id") else "-")
+        by = f"{person(e['actor'])} ({role})" if e.get("actor") else role
         _row(table, str(e["seq"]), _when(e.get("at")), e["type"], by, _event_summary(e.get("data") or {}))
     return table
 
@@ -158,6 +174,27 @@ def escalation_view(esc: dict[str, Any]) -> RenderableType:
     if "timeline" in esc:
         parts.append(timeline_table(esc["timeline"]))
     return Group(*parts)
+
+
+def escalations_table(escalations: list[dict[str, Any]]) -> RenderableType:
+    """`GET /v1/escalations`: one row per escalation, newest first."""
+    table = Table(title="Escalations")
+    for column in ("ID", "Ticket", "Target", "Stage", "ETA", "Cards", "Summary"):
+        table.add_column(column)
+    for e in escalations:
+        eta = str(e.get("eta") or "-") + (" (passed)" if e.get("eta_passed") else "")
+        cards = ", ".join(c["key"] for c in e.get("cards", [])) or "-"
+        _row(
+            table,
+            e["id"],
+            f"#{e['ticket_id']}",
+            e["target"],
+            e["stage"],
+            eta,
+            cards,
+            _snippet(e["summary"], 50),
+        )
+    return table
 
 
 def orgs_table(orgs: list[dict[str, Any]]) -> RenderableType:

@@ -10,7 +10,7 @@ from cli.context import JsonFlag, call, now, show
 from cli.queue_render import macro_preview_view
 from cli.render import escalation_view, ticket_view, tickets_table
 from domain.escalation.state import Target
-from domain.ticket.state import TicketStatus
+from domain.ticket.state import TicketStatus, Tier
 
 app = typer.Typer(help="List, read and act on tickets.", no_args_is_help=True)
 
@@ -147,3 +147,61 @@ def macro(
         show(answer, as_json, macro_preview_view)
     else:
         _show_ticket(answer, as_json)
+
+
+Reason = Annotated[str | None, typer.Option("--reason", help="Why (kept in the timeline).")]
+
+
+@app.command("reopen")
+def reopen(ctx: typer.Context, ticket_id: TicketId, reason: Reason = None, as_json: JsonFlag = False) -> None:
+    """Reopen a resolved ticket (support owes an answer again)."""
+    body = {"reason": reason} if reason else None
+    _show_ticket(call(ctx, "POST", _ticket_path(ticket_id, "reopen"), body=body, as_json=as_json), as_json)
+
+
+@app.command("close")
+def close(ctx: typer.Context, ticket_id: TicketId, reason: Reason = None, as_json: JsonFlag = False) -> None:
+    """Close the ticket for good (the requester's or their org admin's key; staff resolve instead)."""
+    body = {"reason": reason} if reason else None
+    _show_ticket(call(ctx, "POST", _ticket_path(ticket_id, "close"), body=body, as_json=as_json), as_json)
+
+
+@app.command("transfer")
+def transfer(
+    ctx: typer.Context,
+    ticket_id: TicketId,
+    tier: Annotated[Tier, typer.Option("--tier", help="L1 or L2.")] = Tier.L2,
+    reason: Reason = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Move the ticket to another support tier (L2 by default)."""
+    body = {"tier": tier.value, "reason": reason}
+    _show_ticket(call(ctx, "POST", _ticket_path(ticket_id, "transfer"), body=body, as_json=as_json), as_json)
+
+
+@app.command("reclassify")
+def reclassify(
+    ctx: typer.Context,
+    ticket_id: TicketId,
+    severity: Annotated[int | None, typer.Option("--severity", min=1, max=4, help="1 (worst) to 4.")] = None,
+    impact: Annotated[str | None, typer.Option("--impact", help="Who or what is affected.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change severity and/or impact; the SLA keeps the business time used and re-targets the rest."""
+    if severity is None and impact is None:
+        raise typer.BadParameter("give --severity and/or --impact")
+    body = {k: v for k, v in {"severity": severity, "impact": impact}.items() if v is not None}
+    path = _ticket_path(ticket_id, "reclassify")
+    _show_ticket(call(ctx, "POST", path, body=body, as_json=as_json), as_json)
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    ticket_id: TicketId,
+    into: Annotated[int, typer.Option("--into", min=1, help="The ticket that stays open.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Merge this duplicate into another ticket: its messages and people move there, it closes."""
+    path = _ticket_path(ticket_id, "merge")
+    _show_ticket(call(ctx, "POST", path, body={"into": into}, as_json=as_json), as_json)

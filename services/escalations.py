@@ -7,6 +7,7 @@ changes go through `services.commands.act` like every ticket action.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from domain.actors import Role
@@ -17,7 +18,10 @@ from integrations.jira.client import JiraError
 from integrations.jira.settings import JiraSettings
 from services.commands import EscalationRef, TicketRef, act, actor_of, request_key, send, visible
 from services.context import Context
+from services.pagination import Page, decode_cursor, page_of
+from services.people import NOBODY, People, event_people, people_named
 from services.problems import Problem, not_found
+from store import escalation_queries
 from store.escalation_queries import escalation_timeline, list_escalations, next_escalation_id
 from store.idempotency import IdempotencyConflict, claim, request_hash
 from workflows.escalation import EscalationWorkflow
@@ -39,6 +43,7 @@ class EscalationView:
 
     snapshot: dict[str, Any]
     timeline: list[dict[str, Any]]
+    people: People = NOBODY  # the names of the timeline's actors
 
 
 async def escalate(
@@ -92,11 +97,30 @@ async def list_visible(
         return await list_escalations(conn, context.scope, stage, org_id, card, limit)
 
 
+async def page_escalations(
+    context: Context,
+    stage: str | None,
+    org_id: str | None,
+    card: str | None,
+    limit: int,
+    cursor: str | None = None,
+) -> Page[dict[str, Any]]:
+    """Newest first, one page at a time (keyset on created_at, id), in one query."""
+    after = decode_cursor(cursor, (datetime, str))
+    async with context.engine.connect() as conn:
+        rows = await escalation_queries.page_escalations(
+            conn, context.scope, stage, org_id, card, limit + 1, after
+        )
+    page = page_of(rows, limit, lambda row: row[1])
+    return Page(items=[snapshot for snapshot, _ in page.items], next_cursor=page.next_cursor)
+
+
 async def get_escalation(context: Context, escalation_id: str) -> EscalationView:
     snapshot = await visible(context, EscalationRef(escalation_id))
     async with context.engine.connect() as conn:
         events = await escalation_timeline(conn, context.scope, escalation_id)
-    return EscalationView(snapshot=snapshot, timeline=events)
+        people = await people_named(conn, set().union(*map(event_people, events)))
+    return EscalationView(snapshot=snapshot, timeline=events, people=people)
 
 
 async def link_card(

@@ -16,6 +16,7 @@ from domain.ticket.transitions import RULES
 from services.attachment_refs import bind_attachments, resolve_attachment_refs
 from services.commands import TicketRef, act, actor_of, request_key, visible
 from services.context import Context
+from services.people import NOBODY, People, event_people, people_for, people_named, ticket_people
 from services.problems import Problem
 from services.search_cursor import decode_search_cursor, encode_search_cursor
 from services.ticket_cursor import decode_keyset, encode_keyset
@@ -39,6 +40,7 @@ __all__ = [
     "list_tickets",
     "merge",
     "open_ticket",
+    "people_of",
     "reply",
 ]
 
@@ -49,15 +51,18 @@ class TicketPage:
 
     items: list[dict[str, Any]]
     next_cursor: str | None
+    people: People = NOBODY  # the names of everyone the page names
 
 
 @dataclass(frozen=True)
 class TicketView:
-    """One ticket as the caller may see it: snapshot, timeline and files (internal ones for staff)."""
+    """One ticket as the caller may see it: snapshot, timeline and files (internal ones for staff),
+    and the names of everyone they name."""
 
     snapshot: dict[str, Any]
     timeline: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
+    people: People = NOBODY
 
 
 @dataclass(frozen=True)
@@ -89,10 +94,11 @@ async def list_tickets(
     sort = sort or ("sla" if is_staff(context.principal.role) else "created")
     async with context.engine.connect() as conn:
         rows = await list_ordered(conn, context.scope, filters, sort, limit + 1, decode_keyset(cursor, sort))
-    page, more = rows[:limit], len(rows) > limit
-    return TicketPage(
-        items=[snapshot for snapshot, _ in page], next_cursor=encode_keyset(page[-1][1]) if more else None
-    )
+        page, more = rows[:limit], len(rows) > limit
+        snapshots = [snapshot for snapshot, _ in page]
+        people = await people_named(conn, set().union(*map(ticket_people, snapshots)))
+    next_cursor = encode_keyset(page[-1][1]) if more else None
+    return TicketPage(items=snapshots, next_cursor=next_cursor, people=people)
 
 
 async def search_tickets(
@@ -104,8 +110,9 @@ async def search_tickets(
         found = await search_documents(
             conn, context.scope, filters, q, context.scope.internal, limit, decode_search_cursor(cursor)
         )
+        people = await people_named(conn, set().union(*map(ticket_people, found.rows)))
     next_cursor = encode_search_cursor(found.next_cursor) if found.next_cursor else None
-    return TicketPage(items=found.rows, next_cursor=next_cursor)
+    return TicketPage(items=found.rows, next_cursor=next_cursor, people=people)
 
 
 async def get_ticket(context: Context, ticket_id: int) -> TicketView:
@@ -114,7 +121,13 @@ async def get_ticket(context: Context, ticket_id: int) -> TicketView:
     async with context.engine.connect() as conn:
         events = await get_timeline(conn, context.scope, ticket_id)
         files = await list_for_ticket(conn, context.scope, ticket_id)
-    return TicketView(snapshot=snapshot, timeline=events, attachments=files)
+        people = await people_named(conn, ticket_people(snapshot).union(*map(event_people, events)))
+    return TicketView(snapshot=snapshot, timeline=events, attachments=files, people=people)
+
+
+async def people_of(context: Context, snapshots: list[dict[str, Any]]) -> People:
+    """The names a ticket answer shows (after a write: the snapshot the workflow returned)."""
+    return await people_for(context, set().union(*map(ticket_people, snapshots)))
 
 
 async def reply(

@@ -1,53 +1,50 @@
-"""Who did what in administration: an append-only `audit_log` (migration 0012).
+"""Audit entries of one kind of target, in the shape `store/audit.py` keeps (`target` = "type:id").
 
-There was no audit table for admin actions before (support-access grants audit their own uses), so
-webhook administration records here; other admin routes can join later.
+Webhook administration records through here inside its own transaction; `services.audit.audit` is
+the one-line call for routes that hold a service `Context`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, Text, func, insert, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.tables import metadata
+from store.audit import AuditEntry, append
+from store.audit_tables import audit_log
+from store.identities import Principal
 
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("actor_id", String(36)),
-    Column("action", String(64), nullable=False),
-    Column("target_type", String(32), nullable=False),
-    Column("target_id", Text, nullable=False),
-    Column("data", JSONB, nullable=False, server_default="{}"),
-)
+
+def target_of(target_type: str, target_id: str) -> str:
+    return f"{target_type}:{target_id}"
 
 
 async def record(
     conn: AsyncConnection,
-    actor_id: str | None,
+    principal: Principal,
     action: str,
     target_type: str,
     target_id: str,
-    data: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    """Write one entry in the caller's transaction, so the entry and the change commit together."""
-    await conn.execute(
-        insert(audit_log).values(
-            actor_id=actor_id, action=action, target_type=target_type, target_id=target_id, data=data or {}
-        )
+    """One entry in the caller's transaction, so the entry and the change commit together."""
+    entry = AuditEntry(
+        actor_id=principal.user_id,
+        actor_role=principal.role.value,
+        on_behalf_of=principal.acting_agent_id,
+        action=action,
+        target=target_of(target_type, target_id),
+        details=details or {},
     )
+    await append(conn, entry)
 
 
 async def entries_for(conn: AsyncConnection, target_type: str, target_id: str) -> list[dict[str, Any]]:
     """A target's history, oldest first."""
     query = (
         select(audit_log)
-        .where(audit_log.c.target_type == target_type, audit_log.c.target_id == target_id)
+        .where(audit_log.c.target == target_of(target_type, target_id))
         .order_by(audit_log.c.id)
     )
     return [dict(row) for row in (await conn.execute(query)).mappings()]

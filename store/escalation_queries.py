@@ -8,6 +8,7 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from store.keyset import keyset
 from store.scope import Scope, ticket_of_row_visible, ticket_visible
 from store.tables import escalation_cards, escalation_events, escalations, tickets, webhook_deliveries
 
@@ -44,6 +45,24 @@ async def escalation_timeline(
     return [dict(r) for r in (await conn.execute(query)).mappings()]
 
 
+def _listing(
+    scope: Scope, stage: str | None, org_id: str | None, card: str | None, limit: int, after: Any
+) -> Select[Any]:
+    """Newest first: the scope joins the tickets, the filters narrow it; `after` is the
+    (created_at, id) of the last row of the previous page."""
+    listing = _visible_escalations(scope).add_columns(escalations.c.created_at, escalations.c.id)
+    sort_key = (escalations.c.created_at, escalations.c.id)
+    query = keyset(listing, sort_key, after, limit, descending=True)
+    if stage:
+        query = query.where(escalations.c.stage == stage)
+    if org_id:
+        query = query.where(escalations.c.org_id == org_id)
+    if card:
+        linked = select(escalation_cards.c.escalation_id).where(escalation_cards.c.card_key == card.upper())
+        query = query.where(escalations.c.id.in_(linked))
+    return query
+
+
 async def list_escalations(
     conn: AsyncConnection,
     scope: Scope,
@@ -52,16 +71,23 @@ async def list_escalations(
     card: str | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    """Newest first, one query: the scope joins the tickets, the filters narrow it."""
-    query = _visible_escalations(scope).order_by(escalations.c.created_at.desc()).limit(limit)
-    if stage:
-        query = query.where(escalations.c.stage == stage)
-    if org_id:
-        query = query.where(escalations.c.org_id == org_id)
-    if card:
-        linked = select(escalation_cards.c.escalation_id).where(escalation_cards.c.card_key == card.upper())
-        query = query.where(escalations.c.id.in_(linked))
-    return [dict(r.snapshot) for r in await conn.execute(query)]
+    """Newest first, in one query."""
+    rows = await conn.execute(_listing(scope, stage, org_id, card, limit, None))
+    return [dict(r.snapshot) for r in rows]
+
+
+async def page_escalations(
+    conn: AsyncConnection,
+    scope: Scope,
+    stage: str | None,
+    org_id: str | None,
+    card: str | None,
+    limit: int,
+    after: tuple[Any, ...] | None,
+) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
+    """A page of the same list: each snapshot with its sort key (from the columns, not the snapshot)."""
+    rows = await conn.execute(_listing(scope, stage, org_id, card, limit, after))
+    return [(dict(r.snapshot), (r.created_at, r.id)) for r in rows]
 
 
 async def escalations_for_card(conn: AsyncConnection, card_key: str) -> list[str]:

@@ -79,7 +79,7 @@ async def create_user(
     return user
 
 
-def _user_visible(scope: Scope) -> ColumnElement[bool]:
+def user_visible(scope: Scope) -> ColumnElement[bool]:
     """Users of the scope's organisation (all for staff); a participant-only scope sees itself."""
     conditions: list[ColumnElement[bool]] = []
     if scope.org_id is not None:
@@ -91,13 +91,13 @@ def _user_visible(scope: Scope) -> ColumnElement[bool]:
 
 async def get_user(conn: AsyncConnection, scope: Scope, user_id: str) -> dict[str, Any] | None:
     """The user, or None when unknown or outside the scope (alike)."""
-    query = select(users).where(users.c.id == user_id, _user_visible(scope))
+    query = select(users).where(users.c.id == user_id, user_visible(scope))
     row = (await conn.execute(query)).mappings().first()
     return dict(row) if row else None
 
 
 async def list_users(conn: AsyncConnection, scope: Scope, org_id: str | None = None) -> list[dict[str, Any]]:
-    query = select(users).where(_user_visible(scope)).order_by(users.c.created_at)
+    query = select(users).where(user_visible(scope)).order_by(users.c.created_at)
     if org_id is not None:
         query = query.where(users.c.org_id == org_id)
     return [dict(r) for r in (await conn.execute(query)).mappings()]

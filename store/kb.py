@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
 
 from store.kb_tables import TEXT_SEARCH_CONFIGS, kb_articles
+from store.keyset import keyset
 
 LANGUAGES = tuple(TEXT_SEARCH_CONFIGS)
 CONTENT_KEYS = ("title", "body", "language", "product", "url", "tags")
@@ -111,10 +112,11 @@ async def list_articles(
     language: str | None = None,
     product: str | None = None,
     limit: int = 100,
-    offset: int = 0,
+    after: tuple[Any, ...] | None = None,
 ) -> list[dict[str, Any]]:
-    """By title (then id, so that pages are stable); `product` lists exactly that product's articles."""
-    query = select(*ARTICLE).order_by(kb_articles.c.title, kb_articles.c.id).limit(limit).offset(offset)
+    """By title (then id, so that pages are stable), continuing after the (title, id) `after`;
+    `product` lists exactly that product's articles."""
+    query = keyset(select(*ARTICLE), (kb_articles.c.title, kb_articles.c.id), after, limit)
     if language is not None:
         query = query.where(kb_articles.c.language == language)
     if product is not None:

@@ -140,3 +140,29 @@ async def policy_for_ticket(conn: AsyncConnection, org_id: str, product: str | N
     policy = await build_policy(conn, DEFAULT_POLICY)
     assert policy is not None
     return policy
+
+
+async def list_latest(
+    conn: AsyncConnection, kind: str, limit: int, after: str | None
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """The latest version of every calendar (`kind` "calendar") or policy ("policy"), by name, after
+    `after`; the built-in default is listed (as version 0) until a stored version replaces it."""
+    table, default, builtin = (
+        (calendars, DEFAULT_CALENDAR, builtin_calendar_doc)
+        if kind == "calendar"
+        else (sla_policies, DEFAULT_POLICY, builtin_policy_doc)
+    )
+    latest = select(table.c.name, func.max(table.c.version).label("version")).group_by(table.c.name)
+    if after is not None:
+        latest = latest.where(table.c.name > after)
+    newest = latest.order_by(table.c.name).limit(limit).subquery()
+    query = (
+        select(table.c.name, table.c.version, table.c.spec)
+        .join(newest, (newest.c.name == table.c.name) & (newest.c.version == table.c.version))
+        .order_by(table.c.name)
+    )
+    found = [(r.name, int(r.version), dict(r.spec)) for r in await conn.execute(query)]
+    stored = (await conn.execute(select(table.c.name).where(table.c.name == default).limit(1))).first()
+    if stored is None and (after is None or default > after):
+        found = sorted([*found, (default, 0, builtin())])[:limit]
+    return found

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.actors import Role
 from domain.support_access.grant import GrantStatus, token_expiry
 from store.identities import Principal
+from store.keyset import keyset
 from store.support_access_tables import support_access_grants, support_access_tokens
 from store.tables import users
 
@@ -130,8 +131,11 @@ async def get_grant(conn: AsyncConnection, user_id: str) -> dict[str, Any] | Non
     return effective(dict(row), datetime.now(UTC)) if row else None
 
 
-async def list_active_grants(conn: AsyncConnection, limit: int = 100) -> list[dict[str, Any]]:
-    """Valid grants, soonest to expire first, with whose account each opens (for staff)."""
+async def list_active_grants(
+    conn: AsyncConnection, limit: int = 100, after: tuple[Any, ...] | None = None
+) -> list[dict[str, Any]]:
+    """Valid grants, soonest to expire first, with whose account each opens (for staff); `after` is
+    the (expires_at, user_id) of the last grant of the previous page."""
     now = datetime.now(UTC)
     query = (
         select(support_access_grants, users.c.name, users.c.email)
@@ -140,9 +144,9 @@ async def list_active_grants(conn: AsyncConnection, limit: int = 100) -> list[di
             support_access_grants.c.status == GrantStatus.ACTIVE.value,
             support_access_grants.c.expires_at > now,
         )
-        .order_by(support_access_grants.c.expires_at, support_access_grants.c.user_id)
-        .limit(limit)
     )
+    sort_key = (support_access_grants.c.expires_at, support_access_grants.c.user_id)
+    query = keyset(query, sort_key, after, limit)
     return [dict(r) for r in (await conn.execute(query)).mappings()]
 
 

@@ -55,6 +55,7 @@ UPLOAD_BODY = {
     status_code=201,
     response_model=AttachmentOut,
     summary="Upload an attachment",
+    name="upload",
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
 async def upload_attachment(request: Request, context: ContextDep, response: Response) -> AttachmentOut:
@@ -73,7 +74,9 @@ async def upload_attachment(request: Request, context: ContextDep, response: Res
     return AttachmentOut(**row)
 
 
-@router.get("/{attachment_id}", response_model=AttachmentDetail, summary="An attachment's metadata")
+@router.get(
+    "/{attachment_id}", response_model=AttachmentDetail, summary="An attachment's metadata", name="get"
+)
 async def read_attachment(attachment_id: str, context: ContextDep) -> AttachmentDetail:
     return AttachmentDetail(**await attachments.read_metadata(context, attachment_id))
 
@@ -89,6 +92,7 @@ DOWNLOAD_TYPES = {
     "/{attachment_id}/content",
     response_class=Response,
     summary="Download an attachment",
+    name="download",
     responses={200: {"description": "The file, as the type proven at upload", "content": DOWNLOAD_TYPES}},
 )
 async def download_attachment(attachment_id: str, context: ContextDep) -> Response:

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query, Response
 from api.context import ContextDep
 from api.deps import JiraDep
 from api.headers import IdempotencyKey
+from api.pagination import Cursor, Limit
 from api.schemas.escalations import (
     CardIn,
     EscalationDetail,
-    EscalationEventOut,
     EscalationIn,
     EscalationOut,
+    EscalationPage,
     EtaIn,
     StageIn,
     VerificationIn,
@@ -33,6 +34,7 @@ router = APIRouter(prefix="/v1", tags=["escalations"])
     status_code=201,
     response_model=EscalationOut,
     summary="Escalate a ticket",
+    name="create",
 )
 async def escalate(
     ticket_id: int,
@@ -49,26 +51,35 @@ async def escalate(
 
 
 @router.get(
-    "/escalations/{escalation_id}", response_model=EscalationDetail, summary="An escalation and its timeline"
+    "/escalations/{escalation_id}",
+    response_model=EscalationDetail,
+    summary="An escalation and its timeline",
+    name="get",
 )
 async def get_one(escalation_id: str, context: ContextDep) -> EscalationDetail:
     view = await escalations.get_escalation(context, escalation_id)
     return EscalationDetail(
         **EscalationOut.model_validate(view.snapshot).model_dump(),
-        timeline=[EscalationEventOut.model_validate(e) for e in view.timeline],
+        timeline=[{**e, "actor": view.people.ref(e.get("actor_id"))} for e in view.timeline],
     )
 
 
-@router.get("/escalations", response_model=list[EscalationOut], summary="List escalations")
+@router.get("/escalations", response_model=EscalationPage, summary="List escalations", name="list")
 async def list_all(
     context: ContextDep,
     stage: Stage | None = None,
     org_id: Annotated[str | None, Query(max_length=36)] = None,
     card: Annotated[str | None, Query(max_length=64, description="a linked JIRA key")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[EscalationOut]:
-    rows = await escalations.list_visible(context, stage.value if stage else None, org_id, card, limit)
-    return [EscalationOut.model_validate(row) for row in rows]
+    limit: Limit = 25,
+    cursor: Cursor = None,
+) -> EscalationPage:
+    """Newest first."""
+    page = await escalations.page_escalations(
+        context, stage.value if stage else None, org_id, card, limit, cursor
+    )
+    return EscalationPage(
+        items=[EscalationOut.model_validate(row) for row in page.items], next_cursor=page.next_cursor
+    )
 
 
 async def _act(context: Any, escalation_id: str, update: Any, command: Any) -> EscalationOut:

@@ -13,12 +13,12 @@ from services.problems import Problem
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up")
+@router.get("/healthz", summary="The process is up", name="live")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Temporal and Postgres answer")
+@router.get("/readyz", summary="Temporal and Postgres answer", name="ready")
 async def readyz(engine: EngineDep, temporal: TemporalProviderDep) -> dict[str, str]:
     checks: dict[str, str] = {}
     try:

@@ -61,7 +61,7 @@ async def _raw_body(request: Request) -> bytes:
     return body
 
 
-@router.post("/jira", summary="JIRA webhook (signed with X-Hub-Signature)")
+@router.post("/jira", summary="JIRA webhook (signed with X-Hub-Signature)", name="jira")
 async def jira_webhook(
     request: Request, engine: EngineDep, jira: JiraDep, temporal: TemporalProviderDep
 ) -> dict[str, Any]:

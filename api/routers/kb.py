@@ -14,9 +14,21 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from api.auth import CurrentUser, require_roles
+from api.context import ContextDep
 from api.deps import EngineDep
-from api.schemas.kb import MAX_IMPORT, KbArticleIn, KbArticleOut, KbImportResult, KbSuggestion, Language
+from api.pagination import Cursor, Limit
+from api.schemas.kb import (
+    MAX_IMPORT,
+    KbArticleIn,
+    KbArticleOut,
+    KbArticlePage,
+    KbImportResult,
+    KbSuggestion,
+    Language,
+)
 from domain.actors import Role
+from services.audit import audit
+from services.pagination import decode_cursor, page_of
 from services.problems import Problem, not_found
 from store import kb
 
@@ -34,35 +46,45 @@ def _url_taken() -> Problem:
 
 
 @admin_router.post("", status_code=201, response_model=KbArticleOut, summary="Create an article")
-async def create_article(body: KbArticleIn, engine: EngineDep, response: Response) -> KbArticleOut:
+async def create_article(body: KbArticleIn, context: ContextDep, response: Response) -> KbArticleOut:
     try:
-        async with engine.begin() as conn:
+        async with context.engine.begin() as conn:
             article = await kb.create_article(conn, body.content())
+            await audit(context, "kb_article.created", f"kb_article:{article['id']}", _about(body), conn)
     except IntegrityError as exc:
         raise _url_taken() from exc
     response.headers["Location"] = f"/v1/admin/kb/{article['id']}"
     return KbArticleOut.model_validate(article)
 
 
-@admin_router.get("", response_model=list[KbArticleOut], summary="List articles (by title)")
+def _about(body: KbArticleIn) -> dict[str, Any]:
+    """What the audit log keeps of an article: enough to recognise it, not its text."""
+    return {"title": body.title, "url": str(body.url), "language": body.language}
+
+
+@admin_router.get("", response_model=KbArticlePage, summary="List articles (by title)")
 async def list_articles(
     engine: EngineDep,
     language: Language | None = None,
     product: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[KbArticleOut]:
+    limit: Limit = 25,
+    cursor: Cursor = None,
+) -> KbArticlePage:
+    after = decode_cursor(cursor, (str, str))
     async with engine.connect() as conn:
-        rows = await kb.list_articles(conn, language=language, product=product, limit=limit, offset=offset)
-    return [KbArticleOut.model_validate(row) for row in rows]
+        rows = await kb.list_articles(conn, language=language, product=product, limit=limit + 1, after=after)
+    page = page_of(rows, limit, lambda row: (row["title"], row["id"]))
+    items = [KbArticleOut.model_validate(row) for row in page.items]
+    return KbArticlePage(items=items, next_cursor=page.next_cursor)
 
 
 @admin_router.post("/import", response_model=KbImportResult, summary="Import articles (upsert by url)")
-async def import_articles(items: Annotated[list[Any], IMPORT_BODY], engine: EngineDep) -> KbImportResult:
+async def import_articles(items: Annotated[list[Any], IMPORT_BODY], context: ContextDep) -> KbImportResult:
     """All or nothing: one bad item refuses the import, naming the index of every bad item."""
     articles = _validated(items)
-    async with engine.begin() as conn:
+    async with context.engine.begin() as conn:
         counts = await kb.upsert_articles(conn, [article.content() for article in articles])
+        await audit(context, "kb.imported", "kb", asdict(counts), conn)
     return KbImportResult(**asdict(counts))
 
 
@@ -76,22 +98,24 @@ async def get_article(article_id: str, engine: EngineDep) -> KbArticleOut:
 
 
 @admin_router.put("/{article_id}", response_model=KbArticleOut, summary="Replace an article")
-async def replace_article(article_id: str, body: KbArticleIn, engine: EngineDep) -> KbArticleOut:
+async def replace_article(article_id: str, body: KbArticleIn, context: ContextDep) -> KbArticleOut:
     try:
-        async with engine.begin() as conn:
+        async with context.engine.begin() as conn:
             article = await kb.update_article(conn, article_id, body.content())
+            if article is None:
+                raise not_found("article")
+            await audit(context, "kb_article.replaced", f"kb_article:{article_id}", _about(body), conn)
     except IntegrityError as exc:
         raise _url_taken() from exc
-    if article is None:
-        raise not_found("article")
     return KbArticleOut.model_validate(article)
 
 
 @admin_router.delete("/{article_id}", status_code=204, summary="Delete an article")
-async def delete_article(article_id: str, engine: EngineDep) -> Response:
-    async with engine.begin() as conn:
+async def delete_article(article_id: str, context: ContextDep) -> Response:
+    async with context.engine.begin() as conn:
         if not await kb.delete_article(conn, article_id):
             raise not_found("article")
+        await audit(context, "kb_article.deleted", f"kb_article:{article_id}", {}, conn)
     return Response(status_code=204)
 
 

@@ -11,7 +11,7 @@ from api.context import ContextDep
 from api.headers import IdempotencyKey
 from api.schemas.macros import MacroIn, MacroOut, MacroPreviewOut
 from api.schemas.tickets import TicketOut
-from api.ticket_views import ticket_out
+from api.ticket_views import ticket_answer
 from domain.actors import STAFF_ROLES, Role
 from domain.ticket.macros import MacroActions
 from services import macros
@@ -28,7 +28,7 @@ async def apply_macro(
     """Reply and actions in one update with one `macro_applied` entry; a step the ticket's state
     refuses refuses the whole macro (409 with the allowed actions) and nothing changes."""
     snapshot = await macros.apply(context, ticket_id, macro_id, idempotency_key)
-    return ticket_out(snapshot, context.principal)
+    return await ticket_answer(context, snapshot)
 
 
 @router.post(

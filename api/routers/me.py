@@ -13,7 +13,7 @@ from store import identities
 router = APIRouter(prefix="/v1", tags=["me"])
 
 
-@router.get("/me", response_model=Me, summary="The caller's identity")
+@router.get("/me", response_model=Me, summary="The caller's identity", name="get")
 async def me(principal: CurrentUser, engine: EngineDep) -> Me:
     async with engine.connect() as conn:
         org = await identities.get_org(conn, principal.org_id)

@@ -14,7 +14,12 @@ from services import reports
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
-@router.get("/satisfaction", response_model=list[SatisfactionRow], summary="Survey answers by org and agent")
+@router.get(
+    "/satisfaction",
+    response_model=list[SatisfactionRow],
+    summary="Survey answers by org and agent",
+    name="satisfaction",
+)
 async def satisfaction_report(
     context: ContextDep,
     org_id: Annotated[str | None, Query(max_length=36)] = None,

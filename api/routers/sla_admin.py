@@ -8,15 +8,20 @@ from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from api.auth import require_roles
+from api.context import ContextDep
 from api.deps import EngineDep, TemporalDep
-from api.schemas.sla import CalendarIn, CalendarOut, PolicyIn, PolicyOut
+from api.pagination import Cursor, Limit
+from api.schemas.sla import CalendarIn, CalendarOut, CalendarPage, PolicyIn, PolicyOut, PolicyPage
 from domain.actors import Role
 from domain.calendar import BusinessCalendar, CalendarError
 from domain.sla import SlaPolicy
 from infra.log import get_logger
+from services.audit import audit
+from services.pagination import Page, decode_cursor, page_of
 from services.problems import Problem, not_found
 from store import sla_store
 from store.tables import tickets
@@ -40,6 +45,29 @@ def _validate_calendar(doc: dict[str, Any]) -> None:
         raise Problem(422, f"calendar: {exc}", errors=[{"field": "calendar", "message": str(exc)}]) from exc
 
 
+async def _latest_page(engine: AsyncEngine, kind: str, limit: int, cursor: str | None) -> Page[Any]:
+    after = decode_cursor(cursor, (str,))
+    async with engine.connect() as conn:
+        rows = await sla_store.list_latest(conn, kind, limit + 1, after[0] if after else None)
+    return page_of(rows, limit, lambda row: (row[0],))
+
+
+@router.get("/calendars", response_model=CalendarPage, summary="List calendars (latest versions, by name)")
+async def list_calendars(engine: EngineDep, limit: Limit = 25, cursor: Cursor = None) -> CalendarPage:
+    page = await _latest_page(engine, "calendar", limit, cursor)
+    items = [CalendarOut(name=name, version=version, **doc) for name, version, doc in page.items]
+    return CalendarPage(items=items, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/sla-policies", response_model=PolicyPage, summary="List SLA policies (latest versions, by name)"
+)
+async def list_policies(engine: EngineDep, limit: Limit = 25, cursor: Cursor = None) -> PolicyPage:
+    page = await _latest_page(engine, "policy", limit, cursor)
+    items = [PolicyOut(name=name, version=version, **doc) for name, version, doc in page.items]
+    return PolicyPage(items=items, next_cursor=page.next_cursor)
+
+
 @router.get("/calendars/{name}", response_model=CalendarOut, summary="A business-hours calendar")
 async def get_calendar(name: str, engine: EngineDep) -> CalendarOut:
     async with engine.connect() as conn:
@@ -52,12 +80,13 @@ async def get_calendar(name: str, engine: EngineDep) -> CalendarOut:
 @router.put(
     "/calendars/{name}", response_model=CalendarOut, summary="Create or replace a calendar (new version)"
 )
-async def put_calendar(name: str, body: CalendarIn, engine: EngineDep) -> CalendarOut:
+async def put_calendar(name: str, body: CalendarIn, context: ContextDep) -> CalendarOut:
     _check_name(name)
     doc = body.model_dump(mode="json")
     _validate_calendar(doc)
-    async with engine.begin() as conn:
+    async with context.engine.begin() as conn:
         version = await sla_store.put_calendar(conn, name, doc)
+        await audit(context, "calendar.changed", f"calendar:{name}", {"version": version, **doc}, conn)
     return CalendarOut(name=name, version=version, **doc)
 
 
@@ -85,17 +114,18 @@ def _validate_rules(body: PolicyIn) -> None:
 @router.put(
     "/sla-policies/{name}", response_model=PolicyOut, summary="Create or replace a policy (new version)"
 )
-async def put_policy(name: str, body: PolicyIn, engine: EngineDep, client: TemporalDep) -> PolicyOut:
+async def put_policy(name: str, body: PolicyIn, context: ContextDep, client: TemporalDep) -> PolicyOut:
     """Open tickets on this policy keep the business time they used and are re-targeted."""
     _check_name(name)
     _validate_rules(body)
     doc = body.model_dump(mode="json")
-    async with engine.begin() as conn:
+    async with context.engine.begin() as conn:
         if await sla_store.get_calendar(conn, body.calendar) is None:
             raise Problem(
                 422, f"calendar: no calendar named {body.calendar!r}", errors=[{"field": "calendar"}]
             )
         version = await sla_store.put_policy(conn, name, doc)
+        await audit(context, "sla_policy.changed", f"sla_policy:{name}", {"version": version, **doc}, conn)
         policy = await sla_store.build_policy(conn, name)
         open_ids = (
             (

@@ -8,17 +8,20 @@ are issued against the projected grant and checked on every request by `api.auth
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Response
 
 from api.auth import require_roles
 from api.context import ContextDep
 from api.deps import EngineDep
+from api.pagination import Cursor, Limit
 from api.schemas.support_access import ActiveGrantList, ActiveGrantOut, GrantIn, GrantOut, TokenOut
 from domain.actors import Role
 from domain.support_access.grant import SupportAccessState
 from services import support_access as grants
+from services.pagination import decode_cursor, page_of
 from store import support_access as store
 from store.identities import Principal
 
@@ -75,10 +78,13 @@ async def issue_token(
     return TokenOut(token=issued.token, expires_at=issued.expires_at, user_id=issued.user_id)
 
 
-@router.get("/v1/support-access", response_model=ActiveGrantList, summary="Valid grants (staff)")
+@router.get("/v1/support-access", response_model=ActiveGrantList, summary="Valid grants (staff)", name="list")
 async def active_grants(
-    principal: Staff, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    principal: Staff, engine: EngineDep, limit: Limit = 25, cursor: Cursor = None
 ) -> ActiveGrantList:
+    after = decode_cursor(cursor, (datetime, str))
     async with engine.connect() as conn:
-        rows = await store.list_active_grants(conn, limit)
-    return ActiveGrantList(items=[ActiveGrantOut.model_validate(r) for r in rows])
+        rows = await store.list_active_grants(conn, limit + 1, after)
+    page = page_of(rows, limit, lambda row: (row["expires_at"], row["user_id"]))
+    items = [ActiveGrantOut.model_validate(r) for r in page.items]
+    return ActiveGrantList(items=items, next_cursor=page.next_cursor)

@@ -19,10 +19,9 @@ from api.schemas.tickets import (
     TicketOut,
     TicketPage,
     TicketSort,
-    TimelineEvent,
 )
 from api.ticket_actions import ACTIONS
-from api.ticket_views import ticket_out
+from api.ticket_views import event_out, ticket_answer, ticket_out
 from domain.ticket.state import Channel, Conference, Kind, TicketStatus, Tier
 from domain.ticket.tags import normal_tag
 from services import tickets
@@ -31,14 +30,14 @@ from services.problems import Problem
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
 
-@router.post("", status_code=201, response_model=TicketOut, summary="Open a ticket")
+@router.post("", status_code=201, response_model=TicketOut, summary="Open a ticket", name="create")
 async def create_ticket(
     body: TicketCreate, context: ContextDep, response: Response, idempotency_key: IdempotencyKey = None
 ) -> TicketOut:
     """See `open_ticket`: crash-safe, idempotent, one ticket per subject unless insisted."""
     ticket_id, snapshot = await tickets.open_ticket(context, ticket_draft(body), idempotency_key)
     response.headers["Location"] = f"/v1/tickets/{ticket_id}"
-    return ticket_out(snapshot, context.principal)
+    return await ticket_answer(context, snapshot)
 
 
 def ticket_draft(body: TicketCreate) -> tickets.TicketDraft:
@@ -55,7 +54,7 @@ def ticket_draft(body: TicketCreate) -> tickets.TicketDraft:
     )
 
 
-@router.get("", response_model=TicketPage, summary="List tickets")
+@router.get("", response_model=TicketPage, summary="List tickets", name="list")
 async def list_all(
     context: ContextDep,
     status: Annotated[list[TicketStatus] | None, Query(max_length=5)] = None,
@@ -127,16 +126,17 @@ async def list_all(
     else:
         page = await tickets.list_tickets(context, filters, limit, cursor, sort.value if sort else None)
     return TicketPage(
-        items=[ticket_out(r, context.principal) for r in page.items], next_cursor=page.next_cursor
+        items=[ticket_out(r, context.principal, page.people) for r in page.items],
+        next_cursor=page.next_cursor,
     )
 
 
-@router.get("/{ticket_id}", response_model=TicketDetail, summary="A ticket with its timeline")
+@router.get("/{ticket_id}", response_model=TicketDetail, summary="A ticket with its timeline", name="get")
 async def get_one(ticket_id: int, context: ContextDep) -> TicketDetail:
     view = await tickets.get_ticket(context, ticket_id)
     return TicketDetail(
-        **ticket_out(view.snapshot, context.principal).model_dump(),
-        timeline=[TimelineEvent.model_validate(e) for e in view.timeline],
+        **ticket_out(view.snapshot, context.principal, view.people).model_dump(),
+        timeline=[event_out(e, view.people) for e in view.timeline],
         attachments=[AttachmentRef.model_validate(f) for f in view.attachments],
     )
 
@@ -155,7 +155,7 @@ async def reply(
         resources=[r.model_dump() for r in body.resources],
     )
     snapshot = await tickets.reply(context, ticket_id, draft, idempotency_key)
-    return ticket_out(snapshot, context.principal)
+    return await ticket_answer(context, snapshot)
 
 
 @router.post(
@@ -167,7 +167,7 @@ async def merge(
     """The target receives the duplicate's messages and participants first (its SLA clocks unchanged),
     then the duplicate closes with a link; a retry with the same Idempotency-Key repeats neither."""
     snapshot = await tickets.merge(context, ticket_id, body.into, idempotency_key)
-    return ticket_out(snapshot, context.principal)
+    return await ticket_answer(context, snapshot)
 
 
 add_action_routes(router, ACTIONS)

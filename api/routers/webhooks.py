@@ -87,9 +87,7 @@ async def register(
         created = await webhooks.create_endpoint(
             conn, body.url, body.events, body.description, principal.user_id, endpoint_id
         )
-        await audit_log.record(
-            conn, principal.user_id, "webhook.created", "webhook", endpoint_id, {"url": body.url}
-        )
+        await audit_log.record(conn, principal, "webhook.created", "webhook", endpoint_id, {"url": body.url})
     return WebhookCreated.model_validate(created)
 
 
@@ -108,7 +106,7 @@ async def set_status(
         if changed is None:
             raise not_found("webhook")
         action = "webhook.enabled" if body.status == "active" else "webhook.disabled"
-        await audit_log.record(conn, principal.user_id, action, "webhook", endpoint_id)
+        await audit_log.record(conn, principal, action, "webhook", endpoint_id)
     return WebhookOut.model_validate(changed)
 
 
@@ -117,5 +115,5 @@ async def remove(endpoint_id: str, principal: CurrentUser, engine: EngineDep) ->
     async with engine.begin() as conn:
         if not await webhooks.delete_endpoint(conn, endpoint_id):
             raise not_found("webhook")
-        await audit_log.record(conn, principal.user_id, "webhook.deleted", "webhook", endpoint_id)
+        await audit_log.record(conn, principal, "webhook.deleted", "webhook", endpoint_id)
     return Response(status_code=204)

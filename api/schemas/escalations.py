@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from api.schemas.escalation_events import ESCALATION_EVENT_DATA
+from api.schemas.event_union import event_union
+from api.schemas.pages import Page
+from api.schemas.people import PersonRef
 from api.strict_body import StrictBody
 from domain.escalation.state import Stage, Target
 
@@ -73,14 +77,22 @@ class EscalationOut(BaseModel):
     version: int
 
 
-class EscalationEventOut(BaseModel):
+class EscalationPage(Page[EscalationOut]):
+    """Escalations, newest first."""
+
+
+class EscalationEventBase(BaseModel):
+    """What every escalation event carries; `type` and `data` come with each event type's schema."""
+
     seq: int
-    type: str
     at: datetime
     actor_id: str | None
+    actor: PersonRef | None = Field(description="`actor_id` with a name (null for none)")
     actor_role: str | None
-    data: dict[str, Any]
+
+
+EscalationEventOut = event_union("Escalation", EscalationEventBase, ESCALATION_EVENT_DATA)
 
 
 class EscalationDetail(EscalationOut):
-    timeline: list[EscalationEventOut]
+    timeline: list[EscalationEventOut]  # type: ignore[valid-type]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from api.schemas.pages import Page
 from api.strict_body import StrictBody
 from domain.actors import Role
 
@@ -66,3 +67,11 @@ class KeyOut(BaseModel):
 
 
 Me.model_rebuild()
+
+
+class UserPage(Page[UserOut]):
+    """Users, best match first (alphabetical without `q`)."""
+
+
+class OrgPage(Page[OrgOut]):
+    """Organisations, best match first (alphabetical without `q`)."""

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, HttpUrl
 
+from api.schemas.pages import Page
 from api.strict_body import StrictBody
 
 Language = Literal["pt", "en", "es"]
@@ -56,6 +57,10 @@ class KbArticleOut(BaseModel):
     tags: list[str]
     created_at: datetime
     updated_at: datetime
+
+
+class KbArticlePage(Page[KbArticleOut]):
+    """Articles by title."""
 
 
 class KbImportResult(BaseModel):

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from api.schemas.pages import Page
 from api.strict_body import StrictBody
 from domain.ticket.state import Kind
 
@@ -81,3 +82,11 @@ class SlaOut(BaseModel):
     policy_version: int
     calendar: str
     clocks: list[SlaClockOut]
+
+
+class CalendarPage(Page[CalendarOut]):
+    """The latest version of each calendar, by name."""
+
+
+class PolicyPage(Page[PolicyOut]):
+    """The latest version of each SLA policy, by name."""

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from api.schemas.pages import Page
 from api.strict_body import StrictBody
 from domain.support_access.grant import MAX_HOURS, MIN_HOURS
 
@@ -37,8 +38,8 @@ class ActiveGrantOut(BaseModel):
     expires_at: datetime
 
 
-class ActiveGrantList(BaseModel):
-    items: list[ActiveGrantOut]
+class ActiveGrantList(Page[ActiveGrantOut]):
+    """Valid grants, soonest to expire first."""
 
 
 class TokenOut(BaseModel):

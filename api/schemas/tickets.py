@@ -8,7 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from api.schemas.event_union import event_union
+from api.schemas.pages import Page
+from api.schemas.people import PersonRef
 from api.schemas.sla import SlaOut
+from api.schemas.ticket_events import TICKET_EVENT_DATA
 from api.strict_body import StrictBody
 from domain.ticket.state import Channel, Environment, Kind, TicketStatus, Tier
 
@@ -85,7 +89,9 @@ class TicketOut(BaseModel):
     id: int
     org_id: str
     requester_id: str
+    requester: PersonRef
     assignee_id: str | None
+    assignee: PersonRef | None
     status: TicketStatus
     severity: int
     impact: str | None
@@ -98,6 +104,7 @@ class TicketOut(BaseModel):
     subject: str
     description: str
     cc: list[str]
+    cc_users: list[PersonRef] = Field(description="`cc` with names, in the same order")
     follow_up_of: int | None
     created_at: datetime
     updated_at: datetime
@@ -121,14 +128,19 @@ class TicketOut(BaseModel):
     allowed_actions: list[str] = Field(description="what the caller may do with the ticket now")
 
 
-class TimelineEvent(BaseModel):
+class TimelineEventBase(BaseModel):
+    """What every ticket event carries; `type` and `data` come with each event type's schema."""
+
     seq: int
-    type: str
     at: datetime
     actor_id: str | None
+    actor: PersonRef | None = Field(description="`actor_id` with a name (null for none)")
     actor_role: str | None
-    on_behalf_of: str | None = None
-    data: dict[str, Any]
+    on_behalf_of: str | None = Field(default=None, description="the agent acting through support access")
+    on_behalf_of_user: PersonRef | None = Field(default=None, description="`on_behalf_of` with a name")
+
+
+TimelineEvent = event_union("Ticket", TimelineEventBase, TICKET_EVENT_DATA)
 
 
 class AttachmentRef(BaseModel):
@@ -140,7 +152,7 @@ class AttachmentRef(BaseModel):
 
 
 class TicketDetail(TicketOut):
-    timeline: list[TimelineEvent]
+    timeline: list[TimelineEvent]  # type: ignore[valid-type]
     attachments: list[AttachmentRef] = Field(default_factory=list)
 
 
@@ -150,9 +162,8 @@ class TicketSort(StrEnum):
     CREATED = "created"
 
 
-class TicketPage(BaseModel):
-    items: list[TicketOut]
-    next_cursor: str | None = Field(description="pass as `cursor` to get the next page; null on the last")
+class TicketPage(Page[TicketOut]):
+    """Tickets: for staff by next SLA deadline unless `sort` says otherwise, for customers newest first."""
 
 
 class ReplyIn(StrictBody):

@@ -92,9 +92,9 @@ async def test_admin_crud(api: httpx.AsyncClient, staff: Org) -> None:
     url = f"{ADMIN_KB}/{created['id']}"
     assert (await api.get(url, headers=admin.headers)).json() == created
     other = await create(api, admin, article("Reset your password", language="pt"))
-    listed = (await api.get(ADMIN_KB, params={"language": "en"}, headers=admin.headers)).json()
+    listed = (await api.get(ADMIN_KB, params={"language": "en"}, headers=admin.headers)).json()["items"]
     assert [a["id"] for a in listed] == [created["id"]]
-    everything = (await api.get(ADMIN_KB, headers=admin.headers)).json()
+    everything = (await api.get(ADMIN_KB, headers=admin.headers)).json()["items"]
     assert [a["title"] for a in everything] == ["Exporting invoices to CSV", "Reset your password"]
 
     replaced = await api.put(
@@ -144,7 +144,10 @@ async def test_import_upserts_by_url(api: httpx.AsyncClient, staff: Org) -> None
     more = [*items, article("Article 3")]
     third = await api.post(f"{ADMIN_KB}/import", json=more, headers=admin.headers)
     assert third.json() == {"created": 1, "updated": 1, "unchanged": 2}
-    listed = (await api.get(ADMIN_KB, headers=admin.headers)).json()
+    first = (await api.get(ADMIN_KB, params={"limit": 3}, headers=admin.headers)).json()
+    rest = await api.get(ADMIN_KB, params={"limit": 3, "cursor": first["next_cursor"]}, headers=admin.headers)
+    assert rest.json()["next_cursor"] is None
+    listed = first["items"] + rest.json()["items"]
     assert [a["title"] for a in listed] == ["Article 0", "Article 1", "Article 2", "Article 3"]
     assert listed[1]["body"] == "Rewritten."
     assert (await api.post(f"{ADMIN_KB}/import", json=[], headers=admin.headers)).json()["created"] == 0
@@ -169,7 +172,7 @@ async def test_a_bad_import_names_each_bad_item_and_imports_nothing(
     fields = {(e["index"], e["field"]) for e in body["errors"]}
     assert {(1, "1.title"), (2, "2.language"), (3, "3"), (4, "4.url"), (6, "6.url")} <= fields
     assert next(e for e in body["errors"] if e["index"] == 4)["message"] == "repeats the url of item 0"
-    assert (await api.get(ADMIN_KB, headers=admin.headers)).json() == []
+    assert (await api.get(ADMIN_KB, headers=admin.headers)).json() == {"items": [], "next_cursor": None}
 
 
 async def test_an_import_is_an_array_of_at_most_1000(api: httpx.AsyncClient, staff: Org) -> None:

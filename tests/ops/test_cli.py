@@ -124,6 +124,85 @@ async def test_escalate_show_and_stage_and_linking_without_jira_is_a_problem(
     assert "Error 503" in linked.stderr and "JIRA" in linked.stderr
 
 
+async def test_reopen_close_transfer_reclassify_and_merge(
+    run_cli: RunCli, api_http: httpx.AsyncClient, org: Org, staff: Org
+) -> None:
+    agent, customer = staff["agent"], org["customer"]
+    tid = str((await open_ticket(api_http, customer))["id"])
+
+    moved = await run_cli("tickets", "transfer", tid, "--reason", "needs L2", "--json", key=agent.key)
+    assert moved.exit_code == 0, moved.output
+    assert json.loads(moved.stdout)["tier"] == "L2"
+    graded = await run_cli(
+        "tickets", "reclassify", tid, "--severity", "1", "--impact", "all invoices", key=agent.key
+    )
+    assert graded.exit_code == 0, graded.output
+    assert "Sev1" in graded.stdout
+    nothing = await run_cli("tickets", "reclassify", tid, key=agent.key)
+    assert nothing.exit_code == 2 and "--severity" in nothing.output
+
+    await run_cli("tickets", "resolve", tid, key=agent.key)
+    reopened = await run_cli("tickets", "reopen", tid, "--reason", "still broken", "--json", key=agent.key)
+    assert json.loads(reopened.stdout)["status"] == "open"
+    by_agent = await run_cli("tickets", "close", tid, key=agent.key)
+    assert by_agent.exit_code == 1 and "Error 409" in by_agent.stderr  # staff resolve, requesters close
+    closed = await run_cli("tickets", "close", tid, "--reason", "works now", "--json", key=customer.key)
+    assert closed.exit_code == 0, closed.output
+    assert json.loads(closed.stdout)["status"] == "closed"
+
+    duplicate = str((await open_ticket(api_http, customer))["id"])
+    target = (await open_ticket(api_http, customer))["id"]
+    merged = await run_cli("tickets", "merge", duplicate, "--into", str(target), "--json", key=agent.key)
+    assert merged.exit_code == 0, merged.output
+    assert json.loads(merged.stdout)["merged_into"] == target
+
+
+async def test_show_names_people(run_cli: RunCli, api_http: httpx.AsyncClient, org: Org, staff: Org) -> None:
+    agent = staff["agent"]
+    tid = str((await open_ticket(api_http, org["customer"]))["id"])
+    await run_cli("tickets", "assign", tid, agent.id, key=agent.key)
+    me = (await api_http.get("/v1/me", headers=agent.headers)).json()
+    shown = await run_cli("tickets", "show", tid, key=agent.key)
+    assert shown.stdout.count(me["name"]) >= 2  # the assignee, and the actor of the assignment
+
+
+async def test_escalations_list_and_eta(
+    run_cli: RunCli, api_http: httpx.AsyncClient, org: Org, staff: Org
+) -> None:
+    agent = staff["agent"]
+    tid = str((await open_ticket(api_http, org["customer"]))["id"])
+    made = await run_cli(
+        "tickets", "escalate", tid, "--summary", "Listed escalation", "--json", key=agent.key
+    )
+    cp = json.loads(made.stdout)["id"]
+
+    listed = await run_cli("escalations", "list", "--org", org.id, "--json", key=agent.key)
+    assert listed.exit_code == 0, listed.output
+    assert [e["id"] for e in json.loads(listed.stdout)["items"]] == [cp]
+    table = await run_cli("escalations", "list", "--org", org.id, "--stage", "submitted", key=agent.key)
+    assert cp in table.stdout and "Listed escalation" in table.stdout
+
+    when = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
+    dated = await run_cli("escalations", "eta", cp, when, "--json", key=agent.key)
+    assert dated.exit_code == 0, dated.output
+    assert json.loads(dated.stdout)["eta"] == when
+    cleared = await run_cli("escalations", "eta", cp, "none", "--json", key=agent.key)
+    assert json.loads(cleared.stdout)["eta"] is None
+    typo = await run_cli("escalations", "eta", cp, "next week", key=agent.key)
+    assert typo.exit_code == 2 and "not a date" in typo.output
+
+
+async def test_users_find(run_cli: RunCli, api_http: httpx.AsyncClient, org: Org, staff: Org) -> None:
+    me = (await api_http.get("/v1/me", headers=org["customer"].headers)).json()
+    found = await run_cli("users", "find", me["email"], "--json", key=staff["agent"].key)
+    assert found.exit_code == 0, found.output
+    assert [u["id"] for u in json.loads(found.stdout)["items"]] == [org["customer"].id]
+    table = await run_cli("users", "find", me["name"], "--role", "customer", key=staff["agent"].key)
+    assert me["email"] in table.stdout
+    refused = await run_cli("users", "find", "a", key=org["customer"].key)
+    assert refused.exit_code == 1 and "Error 403" in refused.stderr
+
+
 # --- admin ---------------------------------------------------------------------------------------
 
 
@@ -134,9 +213,10 @@ async def test_admin_orgs_create_and_list(run_cli: RunCli, staff: Org) -> None:
     assert created.exit_code == 0, created.output
     org_id = json.loads(created.stdout)["id"]
 
-    listed = await run_cli("admin", "orgs", "list", "--json", key=admin.key)
-    assert {"id": org_id, "name": "ACME [EU]", "slug": slug, "sla_policy": None} in json.loads(listed.stdout)
-    table = await run_cli("admin", "orgs", "list", key=admin.key)
+    listed = await run_cli("admin", "orgs", "list", "--q", slug, "--json", key=admin.key)
+    expected = {"id": org_id, "name": "ACME [EU]", "slug": slug, "sla_policy": None}
+    assert json.loads(listed.stdout) == {"items": [expected], "next_cursor": None}
+    table = await run_cli("admin", "orgs", "list", "--q", slug, key=admin.key)
     assert slug in table.stdout and "ACME [EU]" in table.stdout
 
     duplicate = await run_cli("admin", "orgs", "create", "Again", slug, key=admin.key)
@@ -156,9 +236,15 @@ async def test_admin_users_and_keys(run_cli: RunCli, org: Org, staff: Org) -> No
     assert made.exit_code == 0, made.output
     user_id = json.loads(made.stdout)["id"]
     listed = json.loads(
-        (await run_cli("admin", "users", "list", "--org", org.id, "--json", key=admin.key)).stdout
+        (
+            await run_cli("admin", "users", "list", "--org", org.id, "--limit", "2", "--json", key=admin.key)
+        ).stdout
     )
-    assert user_id in {u["id"] for u in listed}
+    assert len(listed["items"]) == 2 and listed["next_cursor"]  # the org's customer, org admin and New Agent
+    rest = await run_cli(
+        "admin", "users", "list", "--org", org.id, "--cursor", listed["next_cursor"], "--json", key=admin.key
+    )
+    assert user_id in {u["id"] for u in listed["items"] + json.loads(rest.stdout)["items"]}
 
     issued = await run_cli("admin", "keys", "create", user_id, "--name", "laptop", key=admin.key)
     assert issued.exit_code == 0, issued.output

@@ -140,6 +140,8 @@ TABLE: dict[tuple[str, str], Rule] = {
         query=lambda call: {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"},
     ),
     ("GET", "/v1/kb/suggestions"): Rule(query=lambda call: {"q": "export"}),
+    ("GET", "/v1/users"): Rule(roles=frozenset(STAFF_ROLES), query=lambda call: {"q": "customer"}),
+    ("GET", "/v1/orgs"): Rule(roles=frozenset(STAFF_ROLES), query=lambda call: {"q": "org"}),
     ("PUT", "/v1/me/support-access"): Rule(roles=frozenset(CUSTOMER_ROLES), json=lambda call: {"hours": 1}),
     ("GET", "/v1/me/support-access"): Rule(expect=dict.fromkeys(STAFF_ROLES, NOT_GRANTED)),
     ("GET", "/v1/support-access"): Rule(roles=frozenset(STAFF_ROLES)),
@@ -194,6 +196,9 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/admin/calendars/{name}"): admin(),
     ("PUT", "/v1/admin/sla-policies/{name}"): admin(_policy),
     ("GET", "/v1/admin/sla-policies/{name}"): admin(),
+    ("GET", "/v1/admin/calendars"): admin(),
+    ("GET", "/v1/admin/sla-policies"): admin(),
+    ("GET", "/v1/admin/audit"): admin(),
 }
 
 

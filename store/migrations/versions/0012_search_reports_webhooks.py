@@ -1,4 +1,4 @@
-"""Ticket full-text search documents, outgoing webhooks (endpoints and outbox) and an audit log.
+"""Ticket full-text search documents and outgoing webhooks (endpoints and outbox); the audit log is 0014.
 
 Search: one row per ticket in `ticket_search`, kept by the projection in its own transaction through
 `ticket_search_refresh(ids)`, which rebuilds the rows of those tickets from `tickets.subject` and their
@@ -146,28 +146,12 @@ def _webhooks() -> None:
     )
 
 
-def _audit() -> None:
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("actor_id", sa.String(36)),
-        sa.Column("action", sa.String(64), nullable=False),
-        sa.Column("target_type", sa.String(32), nullable=False),
-        sa.Column("target_id", sa.Text, nullable=False),
-        sa.Column("data", JSONB, nullable=False, server_default="{}"),
-    )
-    op.create_index("ix_audit_log_target", "audit_log", ["target_type", "target_id", "id"])
-
-
 def upgrade() -> None:
     _search()
     _webhooks()
-    _audit()
 
 
 def downgrade() -> None:
-    op.drop_table("audit_log")
     op.drop_table("webhook_outbox")
     op.drop_table("webhook_endpoints")
     op.drop_table("ticket_search")
