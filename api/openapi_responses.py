@@ -57,6 +57,10 @@ ROUTE_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
     ("get", "/v1/reports/satisfaction"): frozenset({403}),
     ("get", "/v1/users"): frozenset({403}),  # the directory is for staff
     ("get", "/v1/orgs"): frozenset({403}),
+    ("get", "/v1/queues"): frozenset({403}),  # queues are for staff
+    ("get", "/v1/macros"): frozenset({403}),
+    ("get", "/v1/reports/sla"): frozenset({403}),
+    ("post", "/v1/tickets/{ticket_id}/macros/"): frozenset({403, 404}),
     ("get", "/v1/me/support-access"): frozenset({404}),
     ("put", "/v1/me/support-access"): frozenset({403}),
     ("delete", "/v1/me/support-access"): frozenset({404}),

@@ -68,5 +68,18 @@ def page_of(rows: Sequence[T], limit: int, key: Callable[[T], Sequence[Any]]) ->
     return Page(items=items, next_cursor=encode_cursor(key(items[-1])) if more and items else None)
 
 
+def page_of_listed(rows: Sequence[dict[str, Any]], limit: int, cursor: str | None) -> Page[dict[str, Any]]:
+    """A page of a configuration list read whole, in its own order (groups, routing rules, macros,
+    webhook endpoints: tens of rows an admin keeps): the cursor is the position after the last row
+    handed out, so the list answers in the API's one shape without a keyset of its own."""
+    after = decode_cursor(cursor, (int,))
+    start = after[0] if after else 0
+    if start < 0:
+        raise bad_cursor()
+    items = list(rows[start : start + limit])
+    more = start + limit < len(rows)
+    return Page(items=items, next_cursor=encode_cursor((start + limit,)) if more else None)
+
+
 def bad_cursor() -> Problem:
     return Problem(400, "cursor: not a cursor this API returned", errors=[{"field": "cursor"}])

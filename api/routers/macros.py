@@ -9,12 +9,15 @@ from fastapi import APIRouter, Query, Response
 from api.auth import require_roles
 from api.context import ContextDep
 from api.headers import IdempotencyKey
+from api.pagination import Cursor, Limit
 from api.schemas.macros import MacroIn, MacroOut, MacroPreviewOut
+from api.schemas.pages import Page
 from api.schemas.tickets import TicketOut
 from api.ticket_views import ticket_answer
 from domain.actors import STAFF_ROLES, Role
 from domain.ticket.macros import MacroActions
 from services import macros
+from services.pagination import page_of_listed
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 admin_router = APIRouter(prefix="/v1/admin/macros", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])
@@ -39,11 +42,19 @@ async def preview_macro(ticket_id: int, macro_id: str, context: ContextDep) -> M
     return MacroPreviewOut.model_validate(await macros.preview(context, ticket_id, macro_id))
 
 
-@staff_router.get("", response_model=list[MacroOut], summary="Macros (for a group: its own and the global)")
+class MacroPage(Page[MacroOut]):
+    """Macros, in the order admins defined them."""
+
+
+@staff_router.get("", response_model=MacroPage, summary="Macros (for a group: its own and the global)")
 async def list_for_staff(
-    context: ContextDep, group: Annotated[str | None, Query(max_length=36)] = None
-) -> list[MacroOut]:
-    return [MacroOut.model_validate(m) for m in await macros.list_macros(context, group)]
+    context: ContextDep,
+    group: Annotated[str | None, Query(max_length=36)] = None,
+    limit: Limit = 25,
+    cursor: Cursor = None,
+) -> MacroPage:
+    page = page_of_listed(await macros.list_macros(context, group), limit, cursor)
+    return MacroPage(items=[MacroOut.model_validate(m) for m in page.items], next_cursor=page.next_cursor)
 
 
 @admin_router.post("", status_code=201, response_model=MacroOut, summary="Define a macro")
@@ -54,9 +65,10 @@ async def create_macro(body: MacroIn, context: ContextDep) -> MacroOut:
     return MacroOut.model_validate(macro)
 
 
-@admin_router.get("", response_model=list[MacroOut], summary="List macros")
-async def list_macros(context: ContextDep) -> list[MacroOut]:
-    return [MacroOut.model_validate(m) for m in await macros.list_macros(context)]
+@admin_router.get("", response_model=MacroPage, summary="List macros")
+async def list_macros(context: ContextDep, limit: Limit = 25, cursor: Cursor = None) -> MacroPage:
+    page = page_of_listed(await macros.list_macros(context), limit, cursor)
+    return MacroPage(items=[MacroOut.model_validate(m) for m in page.items], next_cursor=page.next_cursor)
 
 
 @admin_router.delete("/{macro_id}", status_code=204, summary="Delete a macro")

@@ -8,10 +8,13 @@ from fastapi import APIRouter, Query, Response
 
 from api.auth import require_roles
 from api.context import ContextDep
+from api.pagination import Cursor, Limit
+from api.schemas.pages import Page
 from api.schemas.queues import GroupIn, GroupOut, MemberIn, QueueOut, ReorderIn, RuleIn, RuleOut
 from domain.actors import STAFF_ROLES, Role
 from domain.ticket.state import Tier
 from services import queues
+from services.pagination import page_of_listed
 
 router = APIRouter(prefix="/v1/queues", tags=["queues"], dependencies=[require_roles(*STAFF_ROLES)])
 admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require_roles(Role.ADMIN)])
@@ -30,9 +33,18 @@ async def create_group(body: GroupIn, context: ContextDep) -> GroupOut:
     return GroupOut.model_validate(group)
 
 
-@admin_router.get("/groups", response_model=list[GroupOut], summary="List groups with their members")
-async def list_groups(context: ContextDep) -> list[GroupOut]:
-    return [GroupOut.model_validate(g) for g in await queues.list_groups(context)]
+class GroupPage(Page[GroupOut]):
+    """Groups by name, with their members."""
+
+
+class RulePage(Page[RuleOut]):
+    """Routing rules in the order they are tried."""
+
+
+@admin_router.get("/groups", response_model=GroupPage, summary="List groups with their members")
+async def list_groups(context: ContextDep, limit: Limit = 25, cursor: Cursor = None) -> GroupPage:
+    page = page_of_listed(await queues.list_groups(context), limit, cursor)
+    return GroupPage(items=[GroupOut.model_validate(g) for g in page.items], next_cursor=page.next_cursor)
 
 
 @admin_router.post("/groups/{group_id}/members", response_model=GroupOut, summary="Add a member (staff)")
@@ -55,10 +67,15 @@ async def create_rule(body: RuleIn, context: ContextDep) -> RuleOut:
     return RuleOut.model_validate(rule)
 
 
-@admin_router.get("/routing-rules", response_model=list[RuleOut], summary="List routing rules in order")
-async def list_rules(context: ContextDep, tier: Annotated[Tier | None, Query()] = None) -> list[RuleOut]:
-    rules = await queues.list_rules(context, tier.value if tier else None)
-    return [RuleOut.model_validate(r) for r in rules]
+@admin_router.get("/routing-rules", response_model=RulePage, summary="List routing rules in order")
+async def list_rules(
+    context: ContextDep,
+    tier: Annotated[Tier | None, Query()] = None,
+    limit: Limit = 25,
+    cursor: Cursor = None,
+) -> RulePage:
+    page = page_of_listed(await queues.list_rules(context, tier.value if tier else None), limit, cursor)
+    return RulePage(items=[RuleOut.model_validate(r) for r in page.items], next_cursor=page.next_cursor)
 
 
 @admin_router.put("/routing-rules/order", response_model=list[RuleOut], summary="Reorder a tier's rules")

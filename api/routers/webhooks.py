@@ -16,11 +16,14 @@ from pydantic import BaseModel, Field
 from api.auth import CurrentUser, require_roles
 from api.deps import EngineDep
 from api.headers import IdempotencyKey
+from api.pagination import Cursor, Limit
+from api.schemas.pages import Page
 from api.strict_body import StrictBody
 from domain.actors import Role
 from domain.webhooks.events import EVENT_TYPES
 from integrations.webhooks.settings import WebhookSettings
 from integrations.webhooks.url_policy import UrlRefused, check_url
+from services.pagination import page_of_listed
 from services.problems import Problem, not_found
 from store import audit_log, webhooks
 from store.idempotency import IdempotencyConflict, claim, request_hash
@@ -91,10 +94,16 @@ async def register(
     return WebhookCreated.model_validate(created)
 
 
-@router.get("", response_model=list[WebhookOut], summary="Webhook endpoints with status and last error")
-async def list_all(engine: EngineDep) -> list[WebhookOut]:
+class WebhookPage(Page[WebhookOut]):
+    """Endpoints in the order they were registered."""
+
+
+@router.get("", response_model=WebhookPage, summary="Webhook endpoints with status and last error")
+async def list_all(engine: EngineDep, limit: Limit = 25, cursor: Cursor = None) -> WebhookPage:
     async with engine.connect() as conn:
-        return [WebhookOut.model_validate(e) for e in await webhooks.list_endpoints(conn)]
+        endpoints = await webhooks.list_endpoints(conn)
+    page = page_of_listed(endpoints, limit, cursor)
+    return WebhookPage(items=[WebhookOut.model_validate(e) for e in page.items], next_cursor=page.next_cursor)
 
 
 @router.patch("/{endpoint_id}", response_model=WebhookOut, summary="Disable or re-enable an endpoint")

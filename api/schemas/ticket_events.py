@@ -68,6 +68,22 @@ class TransferredData(EventData):
     from_: str = From
     to: str
     reason: str | None = None
+    group_from: str | None = None
+    group_to: str | None = None
+
+
+class TagsChangedData(EventData):
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+
+
+class MacroAppliedData(EventData):
+    """One entry per applied macro; `did` lists each step (reply, tags, assignee, group, severity,
+    status) as the events after it record them."""
+
+    macro_id: str
+    name: str
+    did: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class EscalatedData(EventData):
@@ -160,4 +176,6 @@ TICKET_EVENT_DATA: dict[str, type[EventData]] = {
     "sla_warning": SlaClockData,
     "sla_breached": SlaClockData,
     "sla_policy_changed": SlaPolicyChangedData,
+    "tags_changed": TagsChangedData,
+    "macro_applied": MacroAppliedData,
 }

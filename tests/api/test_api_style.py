@@ -17,7 +17,8 @@ from tests.support.identities import Member, Org, make_org
 
 OPERATION_ID = re.compile(r"^[a-z]+(_[a-z]+)+$")
 # Not collections but answers computed for a question: best few suggestions, a report's rows.
-NOT_PAGED = {"knowledge_base_suggestions", "reports_satisfaction"}
+# The best few suggestions, aggregate rows, counts per queue: answers of a fixed, small size, not lists.
+NOT_PAGED = {"knowledge_base_suggestions", "reports_satisfaction", "queues_list_queues"}
 
 
 def _operations(settings: Settings) -> list[tuple[str, str, dict[str, Any]]]:

@@ -8,6 +8,7 @@ import uuid
 import httpx
 
 from tests.support.identities import Member, Org
+from tests.support.pages import all_items
 
 
 async def define(http: httpx.AsyncClient, admin: Member, **body) -> httpx.Response:
@@ -138,7 +139,7 @@ async def test_unknown_group_user_tag_or_placeholder_is_a_422_with_the_field(
         r = await define(http, admin, **body)
         assert r.status_code == 422, (body, r.text)
         assert r.json()["errors"][0]["field"] == field, body
-    listed = (await http.get("/v1/admin/macros", headers=admin.headers)).json()
+    listed = await all_items(http, "/v1/admin/macros", admin.headers)
     assert all("customer.name" not in (m["reply"] or "") for m in listed)
     assert (await define(http, staff["agent"], reply="x")).status_code == 403
 
@@ -152,10 +153,7 @@ async def test_macros_offered_for_a_group_are_its_own_and_the_global_ones(
     elsewhere = await macro(http, admin, group_id=other["id"], reply="b")
     everyone = await macro(http, admin, reply="c")
     offered = {
-        m["id"]
-        for m in (
-            await http.get("/v1/macros", params={"group": mine["id"]}, headers=staff["agent"].headers)
-        ).json()
+        m["id"] for m in await all_items(http, "/v1/macros", staff["agent"].headers, {"group": mine["id"]})
     }
     assert {own["id"], everyone["id"]} <= offered and elsewhere["id"] not in offered
     assert (await http.delete(f"/v1/admin/macros/{own['id']}", headers=admin.headers)).status_code == 204

@@ -21,6 +21,7 @@ from integrations.mail.smtp import MailSettings
 from store.queue_tables import groups
 from store.tables import users
 from tests.support.identities import Member, Org, make_staff
+from tests.support.pages import all_items
 from tests.support.ports import free_port
 
 
@@ -89,7 +90,7 @@ async def test_first_matching_rule_wins_in_order_and_reorder_changes_it(
     assert (await open_ticket(http, org["customer"], product=product))["group_id"] == by_product["id"]
     assert (await open_ticket(http, org["customer"], product="other"))["group_id"] == by_org["id"]
 
-    rules = (await http.get("/v1/admin/routing-rules", params={"tier": "L1"}, headers=admin.headers)).json()
+    rules = await all_items(http, "/v1/admin/routing-rules", admin.headers, {"tier": "L1"})
     order = [r["id"] for r in rules if r["id"] not in (specific["id"], broad["id"])]
     r = await http.put(
         "/v1/admin/routing-rules/order",

@@ -20,6 +20,7 @@ from integrations.webhooks.deliverer import WebhookDeliverer
 from integrations.webhooks.settings import WebhookSettings
 from store import audit_log, webhooks
 from tests.support.identities import Org
+from tests.support.pages import all_items
 from tests.support.webhook_receiver import Receiver, https_receiver
 
 TICKET = {
@@ -68,7 +69,7 @@ def of_ticket(receiver: Receiver, ticket_id: int) -> list:
 
 
 async def endpoint(http: httpx.AsyncClient, admin, endpoint_id: str) -> dict:
-    listed = (await http.get("/v1/admin/webhooks", headers=admin.headers)).json()
+    listed = await all_items(http, "/v1/admin/webhooks", admin.headers)
     return next(e for e in listed if e["id"] == endpoint_id)
 
 
@@ -182,7 +183,7 @@ async def test_registration_rules(
         r = await http.post("/v1/admin/webhooks", json={**body, "url": private}, headers=admin.headers)
         assert r.status_code == 422, private
         assert "private" in r.json()["detail"]
-    listed = (await http.get("/v1/admin/webhooks", headers=admin.headers)).json()
+    listed = await all_items(http, "/v1/admin/webhooks", admin.headers)
     assert all("secret" not in e for e in listed)
 
 

@@ -113,7 +113,10 @@ def _user(call: Call) -> dict[str, str]:
     }
 
 
-NOT_GRANTED = frozenset({404})  # no support-access grant of one's own to read or revoke
+NOT_GRANTED = frozenset({404})
+NO_SUCH = "00000000-0000-4000-8000-000000000000"  # an id nothing has
+NO_MACRO = frozenset({403, 404, 409})  # no such macro; not a customer's; or the ticket closed by then
+UNKNOWN_FOR_ADMIN = {"admin": frozenset({404, 422})}  # no support-access grant of one's own to read or revoke
 
 # Order matters only for what the calls leave behind: reads first, the grant is used before it is
 # revoked, and the ticket is closed and merged last. Cells accept 409 where the state has moved on.
@@ -199,6 +202,31 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/admin/calendars"): admin(),
     ("GET", "/v1/admin/sla-policies"): admin(),
     ("GET", "/v1/admin/audit"): admin(),
+    # Queues, routing, tags and macros: unknown ids (NO_SUCH) answer 404, or 422 where a body names them.
+    ("GET", "/v1/queues"): Rule(roles=frozenset(STAFF_ROLES)),
+    ("GET", "/v1/macros"): Rule(roles=frozenset(STAFF_ROLES)),
+    ("POST", "/v1/tickets/{ticket_id}/tags"): scoped(lambda call: {"add": [f"matrix-{call.index}"]}),
+    ("POST", "/v1/tickets/{ticket_id}/macros/{macro_id}"): scoped(expect=dict.fromkeys(ROLES, NO_MACRO)),
+    ("POST", "/v1/tickets/{ticket_id}/macros/{macro_id}/preview"): scoped(
+        expect=dict.fromkeys(ROLES, NO_MACRO)
+    ),
+    ("POST", "/v1/admin/groups"): admin(
+        lambda call: {"name": f"Matrix {call.ids.scratch} {call.index}", "tier": "L1"}
+    ),
+    ("GET", "/v1/admin/groups"): admin(),
+    ("POST", "/v1/admin/groups/{group_id}/members"): Rule(
+        roles=ADMIN, json=lambda call: {"user_id": call.world.staff["agent"].id}, expect=UNKNOWN_FOR_ADMIN
+    ),
+    ("DELETE", "/v1/admin/groups/{group_id}/members/{user_id}"): Rule(roles=ADMIN, expect=UNKNOWN_FOR_ADMIN),
+    ("POST", "/v1/admin/routing-rules"): admin(
+        lambda call: {"tier": "L1", "group_id": NO_SUCH, "product": "x"}
+    ),
+    ("GET", "/v1/admin/routing-rules"): admin(),
+    ("PUT", "/v1/admin/routing-rules/order"): admin(lambda call: {"tier": "L1", "rule_ids": [NO_SUCH]}),
+    ("DELETE", "/v1/admin/routing-rules/{rule_id}"): Rule(roles=ADMIN, expect=UNKNOWN_FOR_ADMIN),
+    ("POST", "/v1/admin/macros"): admin(lambda call: {"name": f"Matrix {call.index}", "reply": "Hello"}),
+    ("GET", "/v1/admin/macros"): admin(),
+    ("DELETE", "/v1/admin/macros/{macro_id}"): Rule(roles=ADMIN, expect=UNKNOWN_FOR_ADMIN),
 }
 
 
@@ -214,7 +242,10 @@ def path_values(call: Call) -> dict[str, str]:
         "key_id": ids.spare_key_id,
         "key": "ESC-1",
         "article_id": ids.article_id,
-        "endpoint_id": "00000000-0000-4000-8000-000000000000",  # no such webhook: admins get 404
+        "endpoint_id": NO_SUCH,  # no such webhook: admins get 404
+        "group_id": NO_SUCH,
+        "rule_id": NO_SUCH,
+        "macro_id": NO_SUCH,
         "name": ids.scratch,
     }
 
