@@ -26,8 +26,8 @@ Figures (lateness is against the due instant; p50 / p99 / max):
   * e-mail sent: the outbox row's `sent_at` (the mailer process, SMTP to the sink)
   * drain: until the last breach was recorded and the last e-mail sent
   * the warning storm before it, and the outbox backlog when the breach instant came
-  * workflow history replays during the storm: the worker's SDK counters (sticky cache hits,
-    misses, replay count) scraped before and after
+  * workflow history replays during the storm: the worker's SDK counters scraped before and after
+    (a sticky cache miss is a task that replayed the run's history; also hits, forced evictions)
   * CPU seconds of every process over the storm, and the worker's RSS (before, peak)
   * "every e-mail sent once": asserted by counting rows and the sink's messages (the only failure)
 
@@ -78,7 +78,13 @@ RESOLUTION_MINUTES = 600  # far beyond the run
 WARNING_RATIO = 0.25
 QUIET_SEVERITY = 4  # the default policy: 16 h / 56 h business time, nothing comes due during a run
 SECOND_OPENING = timedelta(hours=8)
-METRICS = ("sticky_cache", "workflow_task_replay_latency_count", "workflow_task_execution_failed")
+# The SDK's counters: a sticky cache miss is a workflow task that had to replay the run's history.
+METRICS = ("sticky_cache", "workflow_task_execution_failed")
+COUNTERS = (
+    "temporal_sticky_cache_hit",
+    "temporal_sticky_cache_miss",
+    "temporal_workflow_task_execution_failed",
+)
 DEFAULT_CREATE_RATE = 5.0  # tickets/s assumed before any was timed
 
 
@@ -273,10 +279,9 @@ class StormWindow:
             figures[f"{prefix}_cpu_ms_per_breach_{group}"] = round(ms / max(storm, 1), 2)
         figures[f"{prefix}_worker_rss_before_mib"] = round(self.rss_before / MiB, 1)
         figures[f"{prefix}_worker_rss_peak_mib"] = round(max(self.rss_peak, rss(self.worker_pid)) / MiB, 1)
-        for name, value in after.items():
-            figures[f"{prefix}_{name.removeprefix('temporal_')}_delta"] = round(
-                value - self.metrics.get(name, 0.0)
-            )
+        for name in sorted(set(after) | set(COUNTERS)):  # a counter never incremented is not exported
+            delta = after.get(name, 0.0) - self.metrics.get(name, 0.0)
+            figures[f"{prefix}_{name.removeprefix('temporal_')}_delta"] = round(delta)
         return figures
 
 
