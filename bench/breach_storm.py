@@ -424,7 +424,7 @@ async def run_escalator(api: str, running: Any, args: argparse.Namespace, server
                 rate = await opener.open_many(quiet, args.concurrency, QUIET_SEVERITY, None)
                 print(f"  {quiet} quiet tickets open ({rate:.1f}/s)", flush=True)
             figures["quiet_create_per_s"] = round(rate, 1)
-            plan = plan_storm(datetime.now(UTC), args.storm / max(rate, 1.0) * 1.3 + 20, args.gap_minutes)
+            plan = plan_storm(datetime.now(UTC), args.storm / max(rate, 1.0) * 1.15 + 10, args.gap_minutes)
             await put_storm_policy(http, admin, plan)
             print(
                 f"  storm plan: opens {plan.opening:%H:%M:%S}, warnings {plan.warning:%H:%M:%S}, "
