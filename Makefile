@@ -44,3 +44,16 @@ clean:
 .PHONY: faults
 faults: $(STAMP)
 	RUN_FAULTS=1 $(BIN)/python -m pytest tests/faults -p no:cacheprovider -v
+
+# Breach storm (bench/breach_storm.py) in both dev-server modes, and the memory per cached ticket
+# (bench/open_tickets.py, no breaching tickets). Full size: STORM_SIZE=10000 STORM=2000 MEMORY_SIZE=10000.
+.PHONY: bench-storm bench-memory
+STORM_SIZE ?= 2000
+STORM ?= 500
+MEMORY_SIZE ?= 1000
+bench-storm: $(STAMP)
+	$(BIN)/python bench/breach_storm.py --size $(STORM_SIZE) --storm $(STORM) --server memory
+	$(BIN)/python bench/breach_storm.py --size $(STORM_SIZE) --storm $(STORM) --server sqlite
+
+bench-memory: $(STAMP)
+	$(BIN)/python bench/open_tickets.py --size $(MEMORY_SIZE) --breaching 0

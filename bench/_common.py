@@ -54,21 +54,29 @@ async def run_concurrently(
 
 
 @contextmanager
-def escalator_running() -> Iterator[tuple[str, Any]]:
+def escalator_running(temporal_address: str | None = None) -> Iterator[tuple[str, Any]]:
     """Start the whole `make dev` stack (headless) in a temporary directory; yields the API URL and the
-    `entrypoints.devstack.RunningStack` (keys, Temporal address, database URL, the processes)."""
+    `entrypoints.devstack.RunningStack` (keys, Temporal address, database URL, the processes).
+
+    With `temporal_address` the stack uses that Temporal (e.g. an in-memory dev server the benchmark
+    started) instead of starting its own SQLite one. The worker's two metrics endpoints get free ports
+    (`WORKER_METRICS_PORT`, `WORKER_DOMAIN_METRICS_PORT` in this process's environment, for scraping):
+    the defaults would collide with any other stack on the machine.
+    """
     from entrypoints.devstack import DevConfig, start_stack
     from tests.support.ports import free_port
 
     with tempfile.TemporaryDirectory(prefix="escalator-bench-") as tmp:
         os.environ.pop("TEMPORAL_ADDRESS", None)
         os.environ.setdefault("WRITE_RATE_LIMIT_PER_MINUTE", "1000000")  # one key stands for many clients
+        os.environ["WORKER_METRICS_PORT"] = str(free_port())
+        os.environ["WORKER_DOMAIN_METRICS_PORT"] = str(free_port())
         cfg = DevConfig(
             data_dir=Path(tmp) / "data",
             api_port=free_port(),
             temporal_port=free_port(),
             ui_port=free_port(),
-            temporal_address=None,
+            temporal_address=temporal_address,
             database_url=os.environ.get("BENCH_DATABASE_URL"),
             headless=True,
             jira_port=free_port(),
@@ -336,6 +344,109 @@ def summarise_profile(path: Path, top: int = 20) -> dict[str, Any]:
         "top_library_inclusive_pct": [(f, pct(n)) for f, n in inclusive.most_common(top)],
         "top_project_inclusive_pct": [(f, pct(n)) for f, n in project.most_common(top)],
     }
+
+
+MiB = 1024 * 1024
+
+
+def rss(pid: int | None) -> int:
+    """Resident memory of a process in bytes (0 once it is gone)."""
+    import psutil
+
+    if pid is None:
+        return 0
+    try:
+        return int(psutil.Process(pid).memory_info().rss)
+    except psutil.NoSuchProcess:
+        return 0
+
+
+def lateness_summary(values: list[float], prefix: str) -> dict[str, float]:
+    """`<prefix>_count`, `_p50_ms`, `_p99_ms`, `_max_ms` of lateness values given in seconds."""
+    if not values:
+        return {f"{prefix}_count": 0}
+    return {
+        f"{prefix}_count": len(values),
+        f"{prefix}_p50_ms": round(percentile(values, 50) * 1000, 1),
+        f"{prefix}_p99_ms": round(percentile(values, 99) * 1000, 1),
+        f"{prefix}_max_ms": round(max(values) * 1000, 1),
+    }
+
+
+async def lane_pool(items: list[Any], concurrency: int, call: Callable[[Any], Awaitable[None]]) -> None:
+    """Run `call` over items with `concurrency` lanes (no timing: see `run_concurrently`)."""
+    import asyncio
+
+    queue = list(reversed(items))
+
+    async def lane() -> None:
+        while queue:
+            await call(queue.pop())
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+
+
+async def wait_idle(
+    pid: int,
+    settle: float = 3.0,
+    cpu_below: float = 5.0,
+    rss_within: float = 0.01,
+    give_up_after: float = 300.0,
+) -> dict[str, float]:
+    """Wait until a worker process is idle: under `cpu_below` % of one core and its RSS within
+    `rss_within` (relative) over a whole `settle`-second window; returns its RSS and how long it took.
+
+    Why: a worker answers a start before it has built the run (the sandbox, the workflow object, its
+    first activation), so memory read right after the calls return misses most of what a cached run
+    costs. A busy worker is also one with a backlog: idle means every task it was sent has been done.
+    """
+    import asyncio
+
+    import psutil
+
+    proc = psutil.Process(pid)
+    started = time.monotonic()
+    proc.cpu_percent(None)
+    previous = proc.memory_info().rss
+    while True:
+        await asyncio.sleep(settle)
+        cpu = proc.cpu_percent(None)
+        now = proc.memory_info().rss
+        stable = abs(now - previous) <= rss_within * max(previous, 1)
+        waited = time.monotonic() - started
+        if (cpu < cpu_below and stable) or waited > give_up_after:
+            return {
+                "rss": float(now),
+                "cpu_pct": cpu,
+                "waited_s": round(waited, 1),
+                "idle": float(waited <= give_up_after),
+            }
+        previous = now
+
+
+def scrape_metrics(url: str, names: tuple[str, ...]) -> dict[str, float]:
+    """Sum of every Prometheus sample whose metric name contains one of `names` (labels summed away).
+
+    Used to read a worker's SDK counters (sticky cache hits and misses, replays) before and after a
+    phase; an endpoint that does not answer gives an empty dict, never a failed run."""
+    import httpx
+
+    try:
+        text = httpx.get(url, timeout=5).text
+    except httpx.HTTPError:
+        return {}
+    totals: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        metric, _, value = line.rpartition(" ")
+        name = metric.split("{", 1)[0]
+        if any(wanted in name for wanted in names):
+            try:
+                totals[name] = totals.get(name, 0.0) + float(value)
+            except ValueError:
+                continue
+    return totals
 
 
 def emit(figures: dict[str, Any]) -> None:

@@ -40,7 +40,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -103,6 +103,24 @@ class BareClocks:
         return self._late
 
 
+@workflow.defn(name="BareStorm")
+class BareStorm:
+    """The ceiling for a breach storm: sleep until absolute instants (ISO 8601, shared by many runs)
+    and note how late each fired: `workflow.now()` at the firing task minus the instant, the measure of
+    a ticket's `sla_breached` event `at`."""
+
+    @workflow.run
+    async def run(self, dues: list[str]) -> list[float]:
+        late: list[float] = []
+        for text in sorted(dues):
+            due = datetime.fromisoformat(text)
+            remaining = (due - workflow.now()).total_seconds()
+            if remaining > 0:
+                await workflow.sleep(remaining)
+            late.append((workflow.now() - due).total_seconds())
+        return late
+
+
 # ---- the harness (imports beyond temporalio stay inside functions) -------------------------------
 
 
@@ -121,7 +139,7 @@ async def bare_worker(client: Any, task_queue: str) -> AsyncIterator[Any]:
     worker = Worker(
         client,
         task_queue=task_queue,
-        workflows=[BareEntity, BareClocks],
+        workflows=[BareEntity, BareClocks, BareStorm],
         workflow_runner=SandboxedWorkflowRunner(),
         **worker_tuning(Settings()),
     )
@@ -227,8 +245,11 @@ def print_figures(title: str, figures: dict[str, float]) -> None:
 
 
 @contextmanager
-def dev_server(data_dir: Path | None = None) -> Iterator[tuple[str, int]]:
-    """`temporal server start-dev` with the flags of entrypoints/devstack.py; yields its address and pid."""
+def dev_server(data_dir: Path | None = None, in_memory: bool = False) -> Iterator[tuple[str, int]]:
+    """`temporal server start-dev` with the flags of entrypoints/devstack.py; yields its address and pid.
+
+    `in_memory` drops `--db-filename` (the dev server then keeps everything in memory): the SQLite
+    file serialises every write, which the breach-storm benchmark compares against."""
     import subprocess
     import tempfile
 
@@ -240,6 +261,9 @@ def dev_server(data_dir: Path | None = None) -> Iterator[tuple[str, int]]:
         folder.mkdir(parents=True, exist_ok=True)
         port = free_port()
         args = dev_server_args(port, folder / "temporal.db")
+        if in_memory:
+            at = args.index("--db-filename")
+            del args[at : at + 2]
         with (folder / "temporal.log").open("ab") as log:
             proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -253,10 +277,17 @@ def dev_server(data_dir: Path | None = None) -> Iterator[tuple[str, int]]:
                 proc.kill()
 
 
-async def connect(address: str) -> Any:
+async def connect(address: str, metrics_port: int | None = None) -> Any:
+    """A client; with `metrics_port` its runtime serves the SDK metrics of this process's workers at
+    http://127.0.0.1:<port>/metrics (sticky cache hits/misses, replays), as worker.py's does."""
     from temporalio.client import Client
 
-    return await Client.connect(address)
+    if metrics_port is None:
+        return await Client.connect(address)
+    from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+    metrics = PrometheusConfig(bind_address=f"127.0.0.1:{metrics_port}")
+    return await Client.connect(address, runtime=Runtime(telemetry=TelemetryConfig(metrics=metrics)))
 
 
 async def _main_async(

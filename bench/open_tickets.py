@@ -17,17 +17,23 @@ Why not short targets for all 10,000: four SLA events per ticket due within minu
 workflow tasks with their projections, more than two cores run in that time whatever the engine; the
 figure would measure the backlog, not how late a clock fires. Figures:
 
-  * worker RSS per 1,000 open tickets: (worker RSS once all are open − RSS before) / size × 1,000
-    (also the dev server's, and the peak); the worker caches `WORKER_MAX_CACHED_WORKFLOWS` (10,000)
+  * memory per cached ticket, read once the worker is idle (under 5 % of a core, RSS steady for 3 s:
+    every run has had its first workflow task and nothing is queued) after the quiet tickets are open
+    and before the breaching ones: KiB per ticket with 0 writes, then after 5 and 20 customer replies
+    to `--write-tickets` (200) of them (growth 5 → 20 writes, goal under 10 %). The old figure, read
+    as the creates returned, is kept as `*_rss_per_1000_at_return_mib`. `--breaching 0` measures
+    memory only.
   * lateness of every recorded breach against its due instant, from the read model:
     `ticket_events.at − (data->>'due')` for type `sla_breached` (p50, p99, max), also for warnings,
     split by whether the breach came due while tickets were still being opened
 
-Baseline, in the same run on the same dev server: `BareClocks` (bench/bare_temporal.py), a workflow
-that only sleeps until the same four deadlines per ticket (quiet and breaching alike; the quiet ones
-end by their execution timeout) and notes how late each fired, on a worker
-with worker.py's settings in this process: its RSS per 1,000 and its timer lateness. Ratios are
-bare / Escalator (higher is better). The last line is one JSON object with every figure.
+Baselines, in the same run on the same dev server, on a worker with worker.py's settings in this
+process: for memory, `BareEntity` (bench/bare_temporal.py) started and sent one update each (the two
+calls of a create), read idle the same way: `memory_per_ticket_ratio` = bare KiB / Escalator KiB per
+ticket with 0 writes (goal >= 0.77). For lateness, `BareClocks`, a workflow that only sleeps until the
+same four deadlines per ticket (quiet and breaching alike; the quiet ones end by their execution
+timeout) and notes how late each fired. Ratios are bare / Escalator (higher is better). The last line
+is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -47,10 +53,18 @@ from typing import Any
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import httpx  # noqa: E402
-import psutil  # noqa: E402
 
 from bench import bare_temporal as bare  # noqa: E402
-from bench._common import emit, escalator_running, exit_after, percentile  # noqa: E402
+from bench._common import (  # noqa: E402
+    MiB,
+    emit,
+    escalator_running,
+    exit_after,
+    lane_pool,
+    lateness_summary,
+    rss,
+    wait_idle,
+)
 
 CALENDAR = "bench-24x7"
 POLICY = "bench-fast"
@@ -59,7 +73,7 @@ QUIET_POLICY = "bench-quiet"
 QUIET_PRODUCT = "bench-quiet"
 QUIET_MINUTES = (8 * 60, 24 * 60)  # first response, resolution: far beyond the run
 WARNING_RATIO = 0.8
-MiB = 1024 * 1024
+WRITES = (5, 20)  # writes per cached ticket at which memory is read again
 
 
 def first_response_minutes(severity: int) -> int:
@@ -82,26 +96,6 @@ def deadline_offsets(severity: int, breaching: bool = True) -> list[float]:
 def breaching_flags(size: int, breaching: int) -> list[bool]:
     """The quiet tickets are opened first, the breaching ones last (so all are open as they come due)."""
     return [i >= size - breaching for i in range(size)]
-
-
-def lateness_summary(values: list[float], prefix: str) -> dict[str, float]:
-    if not values:
-        return {f"{prefix}_count": 0}
-    return {
-        f"{prefix}_count": len(values),
-        f"{prefix}_p50_ms": round(percentile(values, 50) * 1000, 1),
-        f"{prefix}_p99_ms": round(percentile(values, 99) * 1000, 1),
-        f"{prefix}_max_ms": round(max(values) * 1000, 1),
-    }
-
-
-def rss(pid: int | None) -> int:
-    if pid is None:
-        return 0
-    try:
-        return int(psutil.Process(pid).memory_info().rss)
-    except psutil.NoSuchProcess:
-        return 0
 
 
 async def setup_policy(http: httpx.AsyncClient, admin: dict[str, str]) -> None:
@@ -134,16 +128,6 @@ async def setup_policy(http: httpx.AsyncClient, admin: dict[str, str]) -> None:
     }
     r = await http.put(f"/admin/sla-policies/{QUIET_POLICY}", json=quiet, headers=admin)
     r.raise_for_status()
-
-
-async def lane_pool(items: list[Any], concurrency: int, call: Any) -> None:
-    queue = list(reversed(items))
-
-    async def lane() -> None:
-        while queue:
-            await call(queue.pop())
-
-    await asyncio.gather(*(lane() for _ in range(concurrency)))
 
 
 class Progress:
@@ -186,13 +170,11 @@ async def run_bare(
         ids = [f"bare-clocks-{uuid.uuid4().hex[:8]}-{i}" for i in range(size)]
         handles: list[Any] = []
         breaching: list[Any] = []
-        # Warm-up: the sandbox's first import and the connection, before the RSS baseline.
+        # Warm-up: the sandbox's first import and the connection.
         warm = await client.start_workflow(
             bare.BareClocks.run, [0.1], id=f"{ids[0]}-warm", task_queue=task_queue
         )
         await warm.result()
-        await asyncio.sleep(1)
-        before = rss(os.getpid())
         progress = Progress("bare", {"bench": os.getpid()})
         done = asyncio.Event()
         watcher = asyncio.create_task(progress.run(done, lambda: f"{len(handles)}/{size} started,"))
@@ -213,7 +195,6 @@ async def run_bare(
 
         await lane_pool(list(range(size)), concurrency, start)
         open_seconds = time.perf_counter() - started
-        after = rss(os.getpid())
         progress.label = "bare timers"
         late: list[float] = []
         breach_late: list[float] = []
@@ -225,11 +206,99 @@ async def run_bare(
         await watcher
     figures["bare_open_seconds"] = round(open_seconds, 1)
     figures["bare_start_per_s"] = round(size / open_seconds, 1)
-    figures["bare_rss_before_mib"] = round(before / MiB, 1)
-    figures["bare_rss_open_mib"] = round(after / MiB, 1)
-    figures["bare_rss_per_1000_mib"] = round((after - before) / MiB / size * 1000, 2)
     figures.update(lateness_summary(breach_late, "bare_timer_breach_lateness"))
     figures.update(lateness_summary(late, "bare_timer_all_lateness"))
+    return figures
+
+
+async def run_bare_memory(client: Any, size: int, concurrency: int) -> dict[str, float]:
+    """Memory per cached bare workflow: `size` BareEntity runs, each started and sent one update (the
+    two calls of a create), read once the worker is idle.
+
+    The old figure read RSS as soon as the starts returned, before the worker had built the runs:
+    about 12 KiB per workflow then against about 105 KiB once idle. Both are reported."""
+    task_queue = f"bare-memory-{uuid.uuid4().hex[:8]}"
+    prefix = f"{task_queue}-"
+    async with bare.bare_worker(client, task_queue):
+        warm = await client.start_workflow(bare.BareEntity.run, 0, id=f"{prefix}warm", task_queue=task_queue)
+        await warm.execute_update(bare.BareEntity.bump, 1)
+        before = await wait_idle(os.getpid())
+
+        async def create(i: int) -> None:
+            handle = await client.start_workflow(
+                bare.BareEntity.run, 0, id=f"{prefix}{i}", task_queue=task_queue
+            )
+            await handle.execute_update(bare.BareEntity.bump, 1)
+
+        await lane_pool(list(range(size)), concurrency, create)
+        at_return = rss(os.getpid())
+        idle = await wait_idle(os.getpid())
+        for i in range(size):  # end them, so that later phases of this process do not carry them
+            await client.get_workflow_handle(f"{prefix}{i}").terminate("memory measured")
+    return {
+        "bare_memory_workflows": size,
+        "bare_rss_before_mib": round(before["rss"] / MiB, 1),
+        "bare_rss_idle_mib": round(idle["rss"] / MiB, 1),
+        "bare_idle_wait_s": idle["waited_s"],
+        "bare_kib_per_workflow_at_return": round((at_return - before["rss"]) / 1024 / size, 1),
+        "bare_kib_per_workflow": round((idle["rss"] - before["rss"]) / 1024 / size, 1),
+        "bare_rss_per_1000_mib": round((idle["rss"] - before["rss"]) / MiB / size * 1000, 2),
+    }
+
+
+async def write_to(
+    http: httpx.AsyncClient, customer: dict[str, str], ids: list[int], writes: int, concurrency: int
+) -> int:
+    """`writes` customer replies to each ticket (a write that changes no status and stops no clock);
+    returns how many were refused or failed."""
+    failed = {"n": 0}
+
+    async def one(ticket_id: int) -> None:
+        for n in range(writes):
+            body = {"body": f"More details, part {n} {uuid.uuid4().hex}"}
+            r = await http.post(f"/tickets/{ticket_id}/replies", json=body, headers=customer)
+            if r.status_code >= 300:
+                failed["n"] += 1
+
+    await lane_pool(ids, concurrency, one)
+    return failed["n"]
+
+
+async def measure_memory(
+    http: httpx.AsyncClient,
+    customer: dict[str, str],
+    worker: int,
+    before: float,
+    ids: list[int],
+    write_tickets: int,
+    concurrency: int,
+) -> dict[str, float]:
+    """The worker's memory per cached ticket once idle after opening, then after 5 and 20 writes to
+    `write_tickets` of them: per-ticket memory at k writes = idle per-ticket + growth / sampled."""
+    idle = await wait_idle(worker)
+    per_ticket = (idle["rss"] - before) / len(ids)
+    figures: dict[str, float] = {
+        "memory_tickets": len(ids),
+        "worker_rss_idle_mib": round(idle["rss"] / MiB, 1),
+        "worker_idle_wait_s": idle["waited_s"],
+        "kib_per_ticket_0_writes": round(per_ticket / 1024, 1),
+        "worker_rss_per_1000_mib": round(per_ticket * 1000 / MiB, 2),
+    }
+    sample = ids[: min(write_tickets, len(ids))]
+    if not sample:
+        return figures
+    figures["write_tickets"] = len(sample)
+    done, failed = 0, 0
+    for writes in WRITES:
+        failed += await write_to(http, customer, sample, writes - done, concurrency)
+        done = writes
+        now = await wait_idle(worker)
+        grown = (now["rss"] - idle["rss"]) / len(sample)
+        figures[f"kib_per_ticket_{writes}_writes"] = round((per_ticket + grown) / 1024, 1)
+        figures[f"kib_per_write_to_{writes}"] = round(grown / writes / 1024, 2)
+    figures["writes_failed"] = failed
+    five, twenty = (figures[f"kib_per_ticket_{w}_writes"] for w in WRITES)
+    figures["memory_growth_5_to_20_pct"] = round((twenty / five - 1) * 100, 1) if five > 0 else float("nan")
     return figures
 
 
@@ -265,7 +334,10 @@ async def run_escalator(
     severities: list[int],
     fast: list[bool],
     wait_grace: float,
+    write_tickets: int = 0,
 ) -> dict[str, Any]:
+    """Open the quiet tickets, measure memory (idle, then after writes), open the breaching ones and
+    wait for their breaches."""
     from store.db import create_engine
 
     figures: dict[str, Any] = {}
@@ -277,10 +349,16 @@ async def run_escalator(
         async with httpx.AsyncClient(base_url=f"{api}/v1", timeout=120, limits=limits) as http:
             await setup_policy(http, admin)
             # Warm-up on the default (business-hours) policy: imports, pools, the sandbox.
+            warm_ids: list[int] = []
             for _i in range(5):
                 body = {"subject": f"Warm-up {uuid.uuid4().hex}", "description": "warm-up", "severity": 3}
-                (await http.post("/tickets", json=body, headers=customer)).raise_for_status()
-            await asyncio.sleep(2)
+                r = await http.post("/tickets", json=body, headers=customer)
+                r.raise_for_status()
+                warm_ids.append(r.json()["id"])
+            if write_tickets:  # the write path's one-time costs (imports, caches) before any RSS is read
+                await write_to(http, customer, warm_ids, WRITES[-1], len(warm_ids))
+            worker = pids.get("worker")
+            idle_before = (await wait_idle(worker))["rss"] if worker else 0.0
             progress = Progress("escalator", pids)
             before = progress.sample()
             ids: list[int] = []
@@ -327,8 +405,19 @@ async def run_escalator(
             done = asyncio.Event()
             watcher = asyncio.create_task(progress.run(done, lambda: f"{len(ids)}/{size} open,"))
             started = time.perf_counter()
-            await lane_pool(list(range(size)), concurrency, create)
+            quiet = [i for i in range(size) if not fast[i]]
+            await lane_pool(quiet, concurrency, create)
             open_seconds = time.perf_counter() - started
+            if worker and quiet:
+                quiet_ids = list(ids)
+                figures.update(
+                    await measure_memory(
+                        http, customer, worker, idle_before, quiet_ids, write_tickets, concurrency
+                    )
+                )
+            started = time.perf_counter()
+            await lane_pool([i for i in range(size) if fast[i]], concurrency, create)
+            open_seconds += time.perf_counter() - started
             creation_end = datetime.now(UTC)
             after = progress.sample()
             figures["open_seconds"] = round(open_seconds, 1)
@@ -338,9 +427,14 @@ async def run_escalator(
             for name in pids:
                 figures[f"{name}_rss_before_mib"] = round(before[name] / MiB, 1)
                 figures[f"{name}_rss_open_mib"] = round(after[name] / MiB, 1)
-                figures[f"{name}_rss_per_1000_mib"] = round(
+                # Read as the calls return (the old figure; the worker has not built every run yet).
+                figures[f"{name}_rss_per_1000_at_return_mib"] = round(
                     (after[name] - before[name]) / MiB / size * 1000, 2
                 )
+            if not fast_ids:
+                done.set()
+                await watcher
+                return figures
             # Wait for every breach: the last is due resolution_minutes(4) after the last ticket opened.
             last_due = max(opened_at.values()) + resolution_minutes(4) * 60
             first_id, last_id = min(fast_ids), max(fast_ids)
@@ -400,13 +494,29 @@ async def run_all(
         "quiet_policy": list(QUIET_MINUTES),
     }
     if not args.no_baseline:
-        print(f"\nbare Temporal: {args.size} BareClocks workflows (4 timers each) on {temporal}", flush=True)
         client = await bare.connect(temporal)
-        results.update(await run_bare(client, args.size, args.concurrency, severities, fast))
+        quiet = args.size - breaching
+        if quiet:
+            print(f"\nbare Temporal: memory of {quiet} BareEntity workflows with one update each", flush=True)
+            results.update(await run_bare_memory(client, quiet, args.concurrency))
+        if breaching:
+            print(
+                f"\nbare Temporal: {args.size} BareClocks workflows (4 timers each) on {temporal}", flush=True
+            )
+            results.update(await run_bare(client, args.size, args.concurrency, severities, fast))
     print(f"\nEscalator: {args.size} tickets with running SLA clocks through {api}", flush=True)
     results.update(
         await run_escalator(
-            api, keys, database, pids, args.size, args.concurrency, severities, fast, args.wait_grace
+            api,
+            keys,
+            database,
+            pids,
+            args.size,
+            args.concurrency,
+            severities,
+            fast,
+            args.wait_grace,
+            args.write_tickets,
         )
     )
     if not args.no_baseline:
@@ -416,12 +526,17 @@ async def run_all(
             return round(b / e, 3) if b and e else float("nan")
 
         results["worker_rss_per_1000_ratio"] = ratio("bare_rss_per_1000_mib", "worker_rss_per_1000_mib")
+        results["memory_per_ticket_ratio"] = ratio("bare_kib_per_workflow", "kib_per_ticket_0_writes")
         for q in ("p50", "p99", "max"):
             results[f"breach_lateness_{q}_ratio"] = ratio(
                 f"bare_timer_breach_lateness_{q}_ms", f"breach_lateness_{q}_ms"
             )
         results["create_ratio"] = ratio("create_per_s", "bare_start_per_s")  # Escalator / bare
-    results["goals"] = {"breach_lateness_p99_under_1s": results.get("breach_lateness_p99_ms", 1e9) < 1000}
+    results["goals"] = {
+        "breach_lateness_p99_under_1s": results.get("breach_lateness_p99_ms", 1e9) < 1000,
+        "memory_per_ticket_ratio_at_least_0.77": results.get("memory_per_ticket_ratio", 0) >= 0.77,
+        "memory_growth_5_to_20_under_10pct": results.get("memory_growth_5_to_20_pct", 1e9) < 10,
+    }
     print("\nfigures", flush=True)
     for k, v in results.items():
         if k not in ("policy", "quiet_policy"):
@@ -456,7 +571,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--breaching", type=int, default=1000, help="tickets (opened last) whose clocks come due in the run"
     )
-    parser.add_argument("--no-baseline", action="store_true", help="skip the BareClocks baseline")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the bare baselines")
+    parser.add_argument(
+        "--write-tickets",
+        type=int,
+        default=200,
+        help="quiet tickets that get 5, then 20 customer replies for the memory-per-write figures",
+    )
     parser.add_argument(
         "--wait-grace", type=float, default=120, help="seconds without progress before giving up"
     )
