@@ -11,6 +11,7 @@ Pure and stdlib only: safe to use from workflows, activities and the API alike.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Sequence
 from email.message import EmailMessage, MIMEPart
@@ -49,6 +50,10 @@ _MOBILE_SIGNATURE = re.compile(
 )
 _OUTLOOK_RULE = re.compile(r"^\s*_{10,}\s*$")
 _LOOKAHEAD_LINES = 5
+# Codecs of real-world mail charsets (Python's names); punycode, idna, *_escape and the like are not.
+_TEXT_CODEC = re.compile(
+    r"^(?:utf|ascii|latin|iso|cp|mac|koi8|shift_jis|euc|gb|big5|hz|johab|tis|kz|ptcp|hp)", re.IGNORECASE
+)
 
 
 def ticket_subject(ticket_id: int, subject: str) -> str:
@@ -117,26 +122,38 @@ def strip_quoted_reply(text: str) -> str:
     header block, the "-- " signature delimiter, or "Sent from my iPhone" / "Enviado do meu iPhone".
     Lines starting with ">" are dropped wherever they are (answers interleaved with quotes survive).
     May return "" when the message was nothing but quotes; callers keep the full text as well.
+
+    Linear in the length of the text: a message of a million blank lines costs one pass, not one
+    pass per line (the Outlook-header check used to walk every following blank line again).
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    next_text = _next_non_blank(lines)
     kept: list[str] = []
     for index, line in enumerate(lines):
-        if _starts_history(lines, index):
+        if _starts_history(lines, index, next_text):
             break
         if not line.lstrip().startswith(">"):
             kept.append(line)
     return _trim_blank_lines(kept)
 
 
-def _starts_history(lines: list[str], index: int) -> bool:
+def _next_non_blank(lines: list[str]) -> list[int]:
+    """For every index (and one past the end), the index of the first non-blank line at or after it."""
+    found = [len(lines)] * (len(lines) + 1)
+    for index in range(len(lines) - 1, -1, -1):
+        found[index] = index if lines[index].strip() else found[index + 1]
+    return found
+
+
+def _starts_history(lines: list[str], index: int, next_text: list[int]) -> bool:
     line = lines[index]
     if line.strip() == REPLY_MARKER or _SIGNATURE.match(line) or _MOBILE_SIGNATURE.match(line):
         return True
     if _ORIGINAL_MESSAGE.match(line) or _is_attribution(lines, index):
         return True
     if _OUTLOOK_RULE.match(line):
-        return _is_outlook_header(lines, index + 1) or index + 1 == len(lines)
-    return _is_outlook_header(lines, index)
+        return _is_outlook_header(lines, next_text[index + 1]) or index + 1 == len(lines)
+    return _is_outlook_header(lines, next_text[index])
 
 
 def _is_attribution(lines: list[str], index: int) -> bool:
@@ -150,8 +167,7 @@ def _is_attribution(lines: list[str], index: int) -> bool:
 
 
 def _is_outlook_header(lines: list[str], index: int) -> bool:
-    while index < len(lines) and not lines[index].strip():
-        index += 1
+    """Whether the (non-blank) line at `index` starts an Outlook "From: … Sent: …" block."""
     if index >= len(lines) or not _OUTLOOK_FROM.match(lines[index]):
         return False
     window = lines[index + 1 : index + 1 + _LOOKAHEAD_LINES]
@@ -186,12 +202,27 @@ def plain_text_of(message: EmailMessage) -> str:
 
 
 def _decoded_text(part: MIMEPart) -> str:
+    """The part's text in its declared charset, or as UTF-8 with replacements when that is unsafe.
+
+    Only ordinary text charsets are honoured: `charset=punycode` decodes in quadratic time (a 1 MB
+    body takes minutes), and an unknown or lying charset must not lose the message either.
+    """
+    charset = part.get_content_charset() or "us-ascii"
+    if _is_text_charset(charset):
+        try:
+            return str(part.get_content())
+        except (LookupError, UnicodeError, ValueError):
+            pass
+    payload = part.get_payload(decode=True)
+    return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+
+
+def _is_text_charset(charset: str) -> bool:
     try:
-        return str(part.get_content())
-    except (LookupError, UnicodeDecodeError):
-        # An unknown or lying charset: keep the text readable rather than lose the message.
-        payload = part.get_payload(decode=True)
-        return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+        name = codecs.lookup(charset).name
+    except (LookupError, ValueError):
+        return False
+    return bool(_TEXT_CODEC.match(name))
 
 
 def html_to_text(html: str) -> str:
