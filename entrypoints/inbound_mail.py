@@ -31,6 +31,7 @@ from domain.ticket.state import Channel
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect
+from integrations.mail.inbound_gate import held_back
 from integrations.mail.inbound_server import InboundDecision, InboundMail, InboundServer, InboundSettings
 from store.attachments import insert_attachment
 from store.db import create_engine
@@ -52,10 +53,8 @@ class MailIntake:
         self._settings = settings
 
     async def __call__(self, mail: InboundMail) -> InboundDecision:
-        if mail.is_automatic:
-            return InboundDecision.reject(
-                550, "5.7.1 automatic messages (bounces, auto-replies) are not accepted"
-            )
+        if (held := held_back(mail)) is not None:  # automatic or rate-limited: never touches a ticket
+            return held
         principal = await self._sender(mail.sender)
         if principal is None:
             return InboundDecision.reject(

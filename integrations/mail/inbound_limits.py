@@ -89,6 +89,8 @@ def _check_headers(part: MIMEPart, limits: MailLimits) -> None:
     total = sum(len(name) + len(str(value)) + 4 for name, value in raw)
     if total > limits.max_header_bytes:
         raise MailRefused(f"headers longer than {limits.max_header_bytes} bytes")
+    for name, value in raw:
+        _check_field(name, str(value), limits)
 
 
 def raw_values(part: MIMEPart, name: str, limits: MailLimits) -> list[str]:
