@@ -26,6 +26,7 @@ from domain.ticket.state import Channel
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect
+from integrations.mail.inbound_gate import held_back
 from integrations.mail.inbound_server import InboundDecision, InboundMail, InboundServer, InboundSettings
 from services import attachments, tickets
 from services.context import Context, fixed_client
@@ -50,10 +51,8 @@ class MailIntake:
         return Context(principal, self._engine, self._settings, fixed_client(self._client))
 
     async def __call__(self, mail: InboundMail) -> InboundDecision:
-        if mail.is_automatic:
-            return InboundDecision.reject(
-                550, "5.7.1 automatic messages (bounces, auto-replies) are not accepted"
-            )
+        if (held := held_back(mail)) is not None:  # automatic or rate-limited: never touches a ticket
+            return held
         async with self._engine.connect() as conn:
             principal = await principal_for_email(conn, mail.sender)
         if principal is None or principal.role not in CUSTOMER_ROLES:

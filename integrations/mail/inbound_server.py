@@ -7,6 +7,12 @@ reply, so a refused sender gets a real bounce ("550 5.7.1 unknown sender") inste
 callback fails, the reply is "451 4.3.0 try again later": the sending server keeps the message and
 retries, so nothing is lost. Messages over the size limit are refused with 552 while they arrive.
 
+Parsing happens in worker processes with a time limit (`parse_workers`), never on the event loop, and
+within `MailLimits`: a message outside them gets a permanent "554 5.6.0" (resending cannot help); one
+not parsed in time gets "451 4.3.0" (maybe we were just busy: a real sender retries, a hostile one
+costs us one time limit per retry). Every mail counts against its sender's hourly limit; over it the
+mail is still handed to the callback, flagged `rate_limited`, so a loop ends without a bounce storm.
+
 The server runs on the caller's event loop (`async with InboundServer(...)`), so the callback may use
 the loop's Temporal client and database engine. Standalone, accepting and printing everything:
 
@@ -24,33 +30,35 @@ import re
 import signal
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.message import EmailMessage, MIMEPart
-from email.utils import parseaddr
-from mimetypes import guess_extension
-from pathlib import PurePosixPath
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.mail_threading import (
-    message_ids_in,
-    parse_message,
-    plain_text_of,
-    strip_quoted_reply,
-    ticket_id_from_message_ids,
-    ticket_id_from_subject,
-)
+from domain.automatic_mail import AUTOMATIC_PRECEDENCE
 from infra.log import configure_logging, get_logger
 from infra.settings import Settings
+from integrations.mail.inbound_limits import MailLimits, MailRefused
+from integrations.mail.inbound_message import InboundAttachment, InboundMail, parse_inbound
+from integrations.mail.parse_workers import ParseConfig, ParseFailed, ParseTimeout, ParseWorkers
+from integrations.mail.sender_limit import SenderLimit
+
+__all__ = [
+    "AUTOMATIC_PRECEDENCE",
+    "InboundAttachment",
+    "InboundDecision",
+    "InboundMail",
+    "InboundServer",
+    "InboundSettings",
+    "parse_inbound",
+]
 
 log = get_logger(__name__)
 
 TRY_AGAIN = "451 4.3.0 try again later"
-AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
+PARSE_TIMEOUT = "451 4.3.0 message took too long to read; try again later"
 _REPLY_CODE = re.compile(r"^[2-5]\d\d$")
 
 
@@ -61,38 +69,13 @@ class InboundSettings(BaseSettings):
 
     smtp_inbound_host: str = "127.0.0.1"
     smtp_inbound_port: int = 2525
-    smtp_inbound_max_bytes: int = 10 * 1024 * 1024
+    smtp_inbound_max_bytes: int = 5 * 1024 * 1024  # 5 attachments of 500 KB, base64, and the text
+    smtp_inbound_parse_workers: int = 2
+    smtp_inbound_parse_timeout_seconds: float = 5.0
+    smtp_inbound_sender_limit: int = 20  # mails per sender per window; over it they are flagged
+    smtp_inbound_sender_window_seconds: float = 3600.0
+    smtp_inbound_trusted_authserv_id: str | None = None  # our relay's Authentication-Results id
     mail_domain: str = "escalator.localhost"
-
-
-@dataclass(frozen=True)
-class InboundAttachment:
-    """One attached file as sent; its type is what the sender claims (check the content yourself)."""
-
-    filename: str
-    content_type: str
-    content: bytes
-
-
-@dataclass
-class InboundMail:
-    """One received message, parsed. `body` is the new text only; `full_text` and `raw` keep the rest."""
-
-    mail_from: str
-    recipients: list[str]
-    sender: str
-    sender_name: str
-    subject: str
-    ticket_id: int | None
-    body: str
-    full_text: str
-    message_id: str | None
-    in_reply_to: str | None
-    references: list[str]
-    attachments: list[InboundAttachment] = field(default_factory=list)
-    is_automatic: bool = False
-    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    raw: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -130,108 +113,49 @@ class InboundDecision:
 InboundCallback = Callable[[InboundMail], Awaitable[InboundDecision]]
 
 
-def parse_inbound(data: bytes, mail_from: str, recipients: list[str], domain: str) -> InboundMail:
-    """Everything a ticket needs from one raw message; `domain` recognises our own Message-IDs."""
-    message = parse_message(data)
-    name, address = parseaddr(str(message.get("From", "")))
-    subject = str(message.get("Subject", "") or "")
-    in_reply_to = next(iter(message_ids_in(str(message.get("In-Reply-To", "")))), None)
-    references = message_ids_in(str(message.get("References", "")))
-    ticket_id = ticket_id_from_message_ids(in_reply_to, references, domain)
-    full_text = plain_text_of(message)
-    return InboundMail(
-        mail_from=mail_from,
-        recipients=recipients,
-        sender=(address or mail_from).lower(),
-        sender_name=name,
-        subject=" ".join(subject.split()),
-        ticket_id=ticket_id if ticket_id is not None else ticket_id_from_subject(subject),
-        body=strip_quoted_reply(full_text),
-        full_text=full_text,
-        message_id=next(iter(message_ids_in(str(message.get("Message-ID", "")))), None),
-        in_reply_to=in_reply_to,
-        references=references,
-        attachments=attachments_of(message),
-        is_automatic=is_automatic(message, mail_from),
-        raw=data,
-    )
-
-
-def is_automatic(message: EmailMessage, mail_from: str) -> bool:
-    """Bounces, vacation replies and list mail: answering them by mail would start a loop."""
-    auto_submitted = str(message.get("Auto-Submitted", "no")).strip().lower()
-    precedence = str(message.get("Precedence", "")).strip().lower()
-    return (
-        not mail_from
-        or auto_submitted != "no"
-        or precedence in AUTOMATIC_PRECEDENCE
-        or any(name in message for name in ("X-Autoreply", "X-Autorespond"))
-    )
-
-
-def attachments_of(message: EmailMessage) -> list[InboundAttachment]:
-    """Every part that is not the body: attached and inline files, forwarded messages as .eml."""
-    body = message.get_body(preferencelist=("plain", "html"))
-    found: list[InboundAttachment] = []
-    _collect(message, body, found)
-    return found
-
-
-def _collect(part: MIMEPart, body: MIMEPart | None, found: list[InboundAttachment]) -> None:
-    if part is body:
-        return
-    content_type = part.get_content_type()
-    if content_type == "message/rfc822":
-        inner = part.get_payload(0)
-        content = inner.as_bytes() if isinstance(inner, MIMEPart) else b""
-        found.append(InboundAttachment(_filename(part, len(found)), content_type, content))
-        return
-    if part.is_multipart():
-        for sub in part.iter_parts():
-            _collect(sub, body, found)
-        return
-    is_file = part.get_filename() is not None or part.get_content_disposition() == "attachment"
-    if not is_file and part.get_content_maintype() == "text":
-        return  # the other alternative of the body (e.g. the HTML twin of the plain text)
-    payload = part.get_payload(decode=True)
-    content = payload if isinstance(payload, bytes) else b""
-    found.append(InboundAttachment(_filename(part, len(found)), content_type, content))
-
-
-def _filename(part: MIMEPart, index: int) -> str:
-    """The sender's file name without any directories; a made-up one when there is none."""
-    name = PurePosixPath((part.get_filename() or "").replace("\\", "/")).name.strip()
-    if name and name not in (".", ".."):
-        return name
-    content_type = part.get_content_type()
-    extension = ".eml" if content_type == "message/rfc822" else guess_extension(content_type) or ".bin"
-    return f"attachment-{index + 1}{extension}"
-
-
 class InboundHandler:
-    """aiosmtpd handler: parse, ask the callback, answer with its decision (or 451 if it failed)."""
+    """aiosmtpd handler: parse off the loop, flag floods, ask the callback, answer with its decision."""
 
-    def __init__(self, callback: InboundCallback, domain: str) -> None:
+    def __init__(self, callback: InboundCallback, workers: ParseWorkers, senders: SenderLimit) -> None:
         self._callback = callback
-        self._domain = domain
+        self._workers = workers
+        self._senders = senders
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or envelope.content or b""
         if isinstance(data, str):
             data = data.encode("utf-8", errors="surrogateescape")
-        peer = session.peer
+        mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from  # "<>": a bounce
+        context = {"peer": str(session.peer), "size": len(data), "mail_from": mail_from}
         try:
-            mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from  # "<>": a bounce
-            mail = parse_inbound(data, mail_from, list(envelope.rcpt_tos), self._domain)
+            mail = await self._workers.parse(data, mail_from, list(envelope.rcpt_tos))
+        except MailRefused as exc:
+            log.warning("inbound mail refused", reason=str(exc), **context)
+            return exc.smtp_reply
+        except ParseTimeout:
+            log.warning("inbound mail not parsed in time; asked the sender to retry", **context)
+            return PARSE_TIMEOUT
+        except ParseFailed:
+            log.exception("inbound mail not parsed; asked the sender to retry", **context)
+            return TRY_AGAIN
+        mail.raw = data
+        mail.rate_limited = self._senders.record(mail.sender or mail_from)
+        return await self._decide(mail, context)
+
+    async def _decide(self, mail: InboundMail, context: dict[str, object]) -> str:
+        try:
             decision = await self._callback(mail)
         except Exception:
-            log.exception("inbound mail not taken; asked the sender to retry", peer=str(peer), size=len(data))
+            log.exception("inbound mail not taken; asked the sender to retry", **context)
             return TRY_AGAIN
         log.info(
             "inbound mail",
             sender=mail.sender,
             ticket_id=mail.ticket_id,
             message_id=mail.message_id,
+            sender_problem=mail.sender_problem,
+            automatic=mail.automatic,
+            rate_limited=mail.rate_limited,
             reply=decision.smtp_reply,
         )
         return decision.smtp_reply
@@ -247,12 +171,24 @@ class InboundServer:
         *,
         port: int | None = None,
         max_bytes: int | None = None,
+        limits: MailLimits | None = None,
     ) -> None:
         self.settings = settings or InboundSettings()
         self.host = self.settings.smtp_inbound_host
         self.port = self.settings.smtp_inbound_port if port is None else port
         self.max_bytes = self.settings.smtp_inbound_max_bytes if max_bytes is None else max_bytes
-        self._handler = InboundHandler(callback, self.settings.mail_domain)
+        self.limits = limits or MailLimits()
+        self._workers = ParseWorkers(
+            ParseConfig(
+                self.settings.mail_domain, self.limits, self.settings.smtp_inbound_trusted_authserv_id
+            ),
+            self.settings.smtp_inbound_parse_workers,
+            self.settings.smtp_inbound_parse_timeout_seconds,
+        )
+        senders = SenderLimit(
+            self.settings.smtp_inbound_sender_limit, self.settings.smtp_inbound_sender_window_seconds
+        )
+        self._handler = InboundHandler(callback, self._workers, senders)
         self._server: asyncio.Server | None = None
         self._sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
 
@@ -268,6 +204,7 @@ class InboundServer:
 
     async def start(self) -> Self:
         """Listen; returns once connections are accepted. Port 0 picks a free one (see `port`)."""
+        await self._workers.start()
         self._server = await asyncio.get_running_loop().create_server(self._session, self.host, self.port)
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self
@@ -283,6 +220,7 @@ class InboundServer:
         self._sessions.clear()
         await self._server.wait_closed()
         self._server = None
+        await self._workers.stop()
 
     async def __aenter__(self) -> Self:
         return await self.start()

@@ -16,14 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 
 import aiosmtplib
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# RFC 3834: marks notifications as machine-sent so auto-responders (vacation replies) stay quiet.
-AUTOMATIC_HEADERS: Mapping[str, str] = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+# RFC 3834: every mail we send is machine-sent, so auto-responders (vacation replies, other help
+# desks) stay quiet. Notifications are "auto-generated"; a mail answering an incoming one (an
+# acknowledgement) passes `headers={"Auto-Submitted": AUTO_REPLIED}`. Exchange reads the second header.
+AUTO_GENERATED = "auto-generated"
+AUTO_REPLIED = "auto-replied"
+AUTOMATIC_HEADERS: Mapping[str, str] = {"Auto-Submitted": AUTO_GENERATED, "X-Auto-Response-Suppress": "All"}
 
 
 class MailSettings(BaseSettings):
@@ -92,6 +96,7 @@ def build_message(mail: OutgoingMail, settings: MailSettings | None = None) -> E
     """The RFC 5322 message for `mail`, with From, Date and a Message-ID (generated when not given).
 
     References default to In-Reply-To so a reply threads even when the caller knows only its parent.
+    Every message carries `loop_headers` (a caller's own Auto-Submitted replaces ours: one value).
     Raises ValueError for header values containing line breaks (no header injection).
     """
     settings = settings or MailSettings()
@@ -104,6 +109,8 @@ def build_message(mail: OutgoingMail, settings: MailSettings | None = None) -> E
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = mail.message_id or make_msgid(domain=settings.mail_domain)
     references = mail.references or ([mail.in_reply_to] if mail.in_reply_to else [])
+    for name, value in loop_headers(settings).items():
+        message[name] = value
     if mail.in_reply_to:
         message["In-Reply-To"] = mail.in_reply_to
     if references:
@@ -113,6 +120,12 @@ def build_message(mail: OutgoingMail, settings: MailSettings | None = None) -> E
         message[name] = value
     message.set_content(mail.body)
     return message
+
+
+def loop_headers(settings: MailSettings) -> dict[str, str]:
+    """Auto-Submitted, X-Auto-Response-Suppress and `X-Loop: <our address>`, which our inbound server
+    (and many help desks) recognise when our own mail comes back."""
+    return {**AUTOMATIC_HEADERS, "X-Loop": parseaddr(settings.mail_from)[1] or settings.mail_from}
 
 
 async def send(mail: OutgoingMail, settings: MailSettings) -> SendResult:

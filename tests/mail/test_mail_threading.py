@@ -7,6 +7,7 @@ from email.message import EmailMessage
 import pytest
 
 from domain.mail_threading import (
+    MAX_HTML_CHARS,
     REPLY_MARKER,
     html_to_text,
     message_id,
@@ -202,3 +203,9 @@ def test_plain_text_of_latin1_and_no_body() -> None:
     only_pdf = EmailMessage()
     only_pdf.set_content(b"%PDF", maintype="application", subtype="pdf")
     assert plain_text_of(only_pdf) == ""
+
+
+def test_only_the_head_of_a_huge_html_body_is_read_and_no_half_tag() -> None:
+    html = "<p>Hi</p>" + "<br>\n" * (MAX_HTML_CHARS // 5) + "<p>tail</p>"
+    text = plain_text_of(_alternative(None, html))
+    assert text == "Hi" and "tail" not in text and "<" not in text
