@@ -6,9 +6,9 @@ Without JavaScript the UTC text stays, marked "UTC", so it is never mistaken for
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from markupsafe import Markup, escape
 
 from web.i18n import babel_locale
@@ -36,3 +36,10 @@ def time_tag(value: datetime | str | None, locale: str) -> Markup:
     return Markup('<time datetime="{}" data-local-time>{}</time>').format(
         iso, escape(utc_text(instant, locale))
     )
+
+
+def date_text(value: str | None, locale: str) -> str:
+    """A calendar date (an escalation's estimated resolution, ISO `YYYY-MM-DD`) in the reader's language."""
+    if not value:
+        return ""
+    return format_date(date.fromisoformat(value[:10]), "long", locale=babel_locale(locale))
