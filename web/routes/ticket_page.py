@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from services import escalations, tickets
 from services.context import Context
+from services.problems import Problem
 from services.sla_view import answer_due
 from services.ticket_people import names_on_ticket
 from web.context import PortalContext
@@ -56,7 +57,12 @@ async def _escalation(context: Context, ticket: dict[str, Any], locale: str) -> 
     linked = ticket.get("escalation")
     if not linked:
         return None
-    view = await escalations.get_escalation(context, linked["id"])
+    try:
+        view = await escalations.get_escalation(context, linked["id"])
+    except Problem as problem:  # its projection may trail the ticket's by a moment
+        if problem.status != 404:
+            raise
+        return None
     panel = escalation_panel(view.snapshot, view.timeline)
     panel["eta_text"] = date_text(panel["eta"], locale)
     panel["ticket_id"] = ticket["id"]
