@@ -58,7 +58,7 @@ class ListQuery:
 
     def params(self, **extra: str) -> str:
         """The query string of this list (for pagination links), empty values left out."""
-        values = {"status": self.status, "kind": self.kind, "scope": self.scope}
+        values = {"status": self.status, "kind": self.kind, "scope": "org" if self.scope == "org" else ""}
         values |= {"created_by": self.created_by, "q": self.q, **extra}
         return urlencode({k: v for k, v in values.items() if v and v != "all"})
 
@@ -126,7 +126,11 @@ async def my_tickets(
         "is_org_admin": principal.role is Role.ORG_ADMIN,
         **LABELS,
     }
-    return render(request, "pages/my_tickets.html", values, partial="partials/ticket_table.html")
+    response = render(request, "pages/my_tickets.html", values, partial="partials/ticket_table.html")
+    # The address htmx puts in the bar: the filters that narrow, not every empty field of the form.
+    params = query.params(cursor=cursor or "")
+    response.headers["HX-Push-Url"] = f"/portal?{params}" if params else "/portal"
+    return response
 
 
 async def _colleagues(context: Context) -> list[tuple[str, str]]:
