@@ -44,7 +44,7 @@ from infra.settings import Settings, get_settings
 from integrations.jira.cards import load_jira_settings
 from integrations.jira.settings import JiraSettings
 from store.db import create_engine
-from web.mount import mount_web
+from web.mount import PAGE_BODY_LIMITS, mount_web
 
 _FROM_ENVIRONMENT: object = object()
 
@@ -82,7 +82,7 @@ def create_app(
     app.state.temporal = temporal
     app.state.jira = load_jira_settings() if jira is _FROM_ENVIRONMENT else jira
     install_problem_handlers(app)
-    install_body_limits(app)
+    install_body_limits(app, by_prefix=PAGE_BODY_LIMITS)
     install_rate_limit(app)
     app.middleware("http")(request_context)
     install_metrics(app)

@@ -8,6 +8,8 @@ first chunk that passes the cap. Attachment uploads keep their own, lower limit 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -78,17 +80,25 @@ class _Guard:
 class BodyLimit:
     """Pure ASGI, so it sees the body as it streams rather than after Starlette buffered it."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BYTES, by_prefix: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.by_prefix = dict(by_prefix or {})
+
+    def cap_for(self, path: str) -> int:
+        """The cap of the longest matching path prefix (the portal's forms carry up to 5 files)."""
+        matching = [prefix for prefix in self.by_prefix if path.startswith(prefix)]
+        return self.by_prefix[max(matching, key=len)] if matching else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        guard = _Guard(scope, receive, send, self.max_bytes)
+        guard = _Guard(scope, receive, send, self.cap_for(scope.get("path", "")))
         declared = declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None and declared > guard.max_bytes:
             await guard.answer_too_large()
             return
         try:
@@ -99,6 +109,9 @@ class BodyLimit:
             await guard.answer_too_large()
 
 
-def install_body_limits(app: FastAPI, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-    """Above the attachment upload's own limit, so uploads keep their more specific answer."""
-    app.add_middleware(BodyLimit, max_bytes=max_bytes)
+def install_body_limits(
+    app: FastAPI, max_bytes: int = DEFAULT_MAX_BYTES, by_prefix: Mapping[str, int] | None = None
+) -> None:
+    """Above the attachment upload's own limit, so uploads keep their more specific answer;
+    `by_prefix` gives other paths (the portal's forms with files) their own cap."""
+    app.add_middleware(BodyLimit, max_bytes=max_bytes, by_prefix=by_prefix)

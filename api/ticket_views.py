@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from api.schemas.sla import SlaClockOut, SlaOut
 from api.schemas.tickets import TicketOut
-from domain.sla import clocks_from_json
 from services.context import Context
 from services.people import People
+from services.sla_view import live_clocks
 from services.tickets import allowed_actions, people_of
 from store.identities import Principal
 
 
 def sla_out(snapshot: dict[str, Any], now: datetime | None = None) -> SlaOut | None:
     """Clocks as of now: remaining business time moves on between projections."""
-    sla = snapshot.get("sla")
-    if not sla:
+    clocks = live_clocks(snapshot, now)
+    if clocks is None:
         return None
-    clocks = clocks_from_json(sla, now or datetime.now(UTC))
+    sla = snapshot["sla"]
     return SlaOut(
         policy=sla["policy"],
         policy_version=sla["policy_version"],

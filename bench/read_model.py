@@ -15,6 +15,11 @@ Each query is measured two ways, interleaved round-robin so that noise hits all 
   * through the API app in-process (httpx ASGITransport over `api.app.create_app(settings,
     engine=engine, temporal=None)`), as an admin with an API key made by `store.identities`.
 
+The portal (bench/portal_cases.py): an org admin of the largest organisation reads its ticket list
+and a ticket's page as rendered HTML with a web session, beside `GET /v1/tickets` and
+`GET /v1/tickets/{id}` with their own API key, round-robin in the same loop; goal: page p50 within
+1.5x of the API's.
+
 Queries: by status (open), by organisation and status (the largest organisation, open + pending),
 breached, the subject-only `q` (ILIKE, what `GET /v1/tickets?q=` did before full-text search: a common
 and a rare word), the full-text search that `?q=` now runs (`store.ticket_search.search_tickets`: a
@@ -612,9 +617,14 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
             "detail": api_detail,
             "floor_healthz": getter("/healthz"),
         }
-        calls = {f"store_{k}": v for k, v in store_calls.items()} | {
-            f"api_{k}": v for k, v in api_calls.items()
-        }
+        from bench.portal_cases import portal_calls, ratios
+
+        page_calls, close_pages = await portal_calls(app, engine, big, random.Random(args.seed + 2))
+        calls = (
+            {f"store_{k}": v for k, v in store_calls.items()}
+            | {f"api_{k}": v for k, v in api_calls.items()}
+            | page_calls
+        )
         for call in calls.values():  # warm-up: plans, pools, imports
             for _ in range(10):
                 await call()
@@ -640,6 +650,9 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
                 results[f"api_{name}_p99_ratio"] = round(results["api_floor_healthz_p99_ms"] / a99, 3)
                 results[f"api_{name}_vs_store_p99_ratio"] = round(s99 / a99, 3)
                 goals[f"api_{name}_p99_under_20ms"] = a99 < GOAL_P99_MS
+        page_figures = ratios(results)
+        results.update(page_figures)
+        goals |= {k: v for k, v in page_figures.items() if isinstance(v, bool)}
         results["goals"] = goals
         search_vs_list(results)
         if args.profile:
@@ -657,6 +670,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
             results["profile_read_api"] = summarise_profile(folder / "read_api.txt")
             results["profile_dir"] = str(folder)
         await http.aclose()
+        await close_pages()
         await no_ping.dispose()
 
         # EXPLAIN (ANALYZE, BUFFERS) of exactly what each store function sends.
@@ -701,6 +715,11 @@ def print_report(results: dict[str, Any], store_calls: dict[str, Any], api_calls
             print(
                 f"  {'':<16} indexes {p['indexes'] or 'none'}{' SEQ SCAN' if p['seq_scan'] else ''}, {p['execution_ms']} ms, buffers hit/read {p['buffers_hit_read']}"
             )
+    print(f"\n{'portal (org admin, largest org)':<34} {'p50':>8} {'p99':>8}   (ms)")
+    for name in ("portal_list", "portal_api_list", "portal_ticket", "portal_api_ticket"):
+        print(f"  {name:<32} {results[f'{name}_p50_ms']:>8} {results[f'{name}_p99_ms']:>8}")
+    for name in ("portal_list", "portal_ticket"):
+        print(f"  {name} p50 / API p50 = {results[f'{name}_vs_api_p50_ratio']} (goal <= 1.5)")
     prof = results.get("profile_read_api")
     if prof:
         print(f"\nin-process API reads, {prof.get('samples', 0)} py-spy samples (GIL-holding)")

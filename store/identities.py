@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -101,6 +102,19 @@ async def list_users(conn: AsyncConnection, scope: Scope, org_id: str | None = N
     if org_id is not None:
         query = query.where(users.c.org_id == org_id)
     return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def names_of(conn: AsyncConnection, user_ids: Collection[str]) -> dict[str, str]:
+    """Display names of the given users, for the people a caller already sees on a ticket.
+
+    No scope here on purpose: the caller passes ids taken from a ticket they may read (requester,
+    cc, assignee, message authors), and a support desk shows those names to everyone on it.
+    """
+    wanted = sorted({user_id for user_id in user_ids if user_id})
+    if not wanted:
+        return {}
+    query = select(users.c.id, users.c.name).where(users.c.id.in_(wanted))
+    return {str(row.id): str(row.name) for row in await conn.execute(query)}
 
 
 async def issue_key(

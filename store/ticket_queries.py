@@ -30,6 +30,7 @@ class TicketFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     q: str | None = None
+    ticket_id: int | None = None  # a search by ticket number
     breached: bool | None = None
     due_before: datetime | None = None
     group_id: str | None = None
@@ -47,6 +48,7 @@ def _filtered(f: TicketFilter) -> Select[Any]:
         tickets.c.kind: f.kind,
         tickets.c.product: f.product,
         tickets.c.assignee_id: f.assignee_id,
+        tickets.c.id: f.ticket_id,
     }
     for column, value in equals.items():
         if value is not None:

@@ -12,11 +12,14 @@ from fastapi.staticfiles import StaticFiles
 
 from integrations.mail.smtp import MailSettings
 from web.error_pages import install_error_pages
-from web.links import STATIC
+from web.links import PORTAL, STATIC
 from web.routes import router
 from web.settings import WebSettings
+from web.uploads import MAX_FORM_BYTES
 
 STATIC_DIR = Path(__file__).with_name("static")
+# Request body caps of the pages, for the app's body limit: a form may carry five files of 500 KB.
+PAGE_BODY_LIMITS = {f"{PORTAL}/": MAX_FORM_BYTES}
 
 
 def mount_web(app: FastAPI) -> None:

@@ -6,9 +6,29 @@ from fastapi import APIRouter, Depends
 
 from web.csrf import csrf_guard
 from web.links import PORTAL
-from web.routes import language, my_tickets, signin, signout
+from web.routes import (
+    files,
+    language,
+    my_tickets,
+    new_ticket,
+    signin,
+    signout,
+    ticket_close,
+    ticket_page,
+    ticket_reply,
+)
 from web.visitor import visitor
 
 router = APIRouter(dependencies=[Depends(visitor), Depends(csrf_guard)], include_in_schema=False)
-for module in (signin, signout, language, my_tickets):
+for module in (
+    signin,
+    signout,
+    language,
+    my_tickets,
+    new_ticket,
+    ticket_page,
+    ticket_reply,
+    ticket_close,
+    files,
+):
     router.include_router(module.router, prefix=PORTAL)
