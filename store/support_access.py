@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, literal, null, select, union_all
+from sqlalchemy import BigInteger, String, cast, insert, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.actors import Role
@@ -164,13 +164,13 @@ async def audit_trail(conn: AsyncConnection, user_id: str, limit: int = 50) -> l
     grant_events = select(
         support_access_events.c.at,
         support_access_events.c.type.label("kind"),
-        null().label("ticket_id"),
-        null().label("agent_id"),
+        cast(null(), BigInteger).label("ticket_id"),  # typed: UNION cannot match an untyped NULL
+        cast(null(), String).label("agent_id"),
     ).where(support_access_events.c.user_id == user_id)
     tokens = select(
         support_access_tokens.c.created_at.label("at"),
-        literal("token_issued").label("kind"),
-        null().label("ticket_id"),
+        literal("token_issued", String).label("kind"),
+        cast(null(), BigInteger).label("ticket_id"),
         support_access_tokens.c.agent_id,
     ).where(support_access_tokens.c.user_id == user_id)
     acts = select(
