@@ -26,9 +26,13 @@ LINK = re.compile(r"https?://\S+?/portal/links/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)"
 WAIT_SECONDS = 30
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def outbox(portal: Portal, engine: AsyncEngine, settings: Settings) -> AsyncIterator[MailOutbox]:
-    """The mailer beside the portal: the notification outbox delivered to the portal's sink."""
+    """The mailer beside the portal: the notification outbox delivered to the portal's sink.
+
+    Per test, not per session: other portal tests count a person's mails to find their sign-in
+    link, and notification mails arriving meanwhile would throw their count off.
+    """
     mail = MailSettings(smtp_host="127.0.0.1", smtp_port=portal.sink.port)
     delivering = MailOutbox(engine, mail, portal.base_url, link_key(settings))
     stop = asyncio.Event()

@@ -18,8 +18,8 @@ async def test_grant_use_and_revoke_support_access(
 ) -> None:
     carla = await make_person("customer")
     ana = await make_person("agent")
+    await sign_in(browser_page, carla)  # first: the ticket's acknowledgement mail must not come between
     ticket_id = await desk.open_ticket(carla, "Não consigo exportar")
-    await sign_in(browser_page, carla)
 
     await browser_page.get_by_role("link", name="Support access").click()
     await expect(browser_page.get_by_role("heading", name="Support access")).to_be_visible()
