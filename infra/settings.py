@@ -37,6 +37,8 @@ class Settings(BaseSettings):
 
     auto_resolve_after_seconds: int = 10 * 86_400
     auto_close_after_seconds: int = 4 * 86_400
+    # A closed ticket still takes the requester's satisfaction answer this long (seed 002); 0: never.
+    feedback_after_close_seconds: int = Field(default=14 * 86_400, ge=0)
 
     escalation_reconcile_seconds: int = 900
     verification_reminder_business_days: int = 3

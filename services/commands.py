@@ -1,7 +1,8 @@
 """The one command path: every change to a ticket or an escalation, from any transport, goes here.
 
 `act` checks that the caller sees the entity (404 otherwise), refuses a read-only (closed) ticket
-with 409, sends the workflow update with the command's idempotency key and the caller as actor, maps
+with 409 (but for the satisfaction answer, which a closed ticket's workflow takes for a while),
+sends the workflow update with the command's idempotency key and the caller as actor, maps
 refusals (409 with the allowed actions, 422 with the field, 503 on timeout) and returns the
 entity's snapshot as the workflow left it (projection included, so a read right after sees it).
 """
@@ -28,6 +29,8 @@ from workflows.escalation_input import escalation_workflow_id
 from workflows.ticket_input import ticket_workflow_id
 
 MAX_TICKET_ID = 2**62
+# Ticket updates a closed ticket may still receive (seed 002: "Deixar feedback" after the close).
+OPEN_AFTER_CLOSE = frozenset({"feedback"})
 
 
 class Entity(Protocol):
@@ -41,7 +44,7 @@ class Entity(Protocol):
 
     async def read(self, conn: AsyncConnection, scope: Scope) -> dict[str, Any] | None: ...
 
-    def read_only(self, snapshot: dict[str, Any]) -> bool: ...
+    def read_only(self, snapshot: dict[str, Any], update: Any) -> bool: ...
 
     def wire_update(self, update: Any) -> Any: ...
 
@@ -65,8 +68,10 @@ class TicketRef:
         structlog.contextvars.bind_contextvars(ticket_id=self.id, workflow_id=self.workflow_id)
         return await get_ticket_row(conn, scope, self.id)
 
-    def read_only(self, snapshot: dict[str, Any]) -> bool:
-        return bool(snapshot["status"] == TicketStatus.CLOSED.value)
+    def read_only(self, snapshot: dict[str, Any], update: Any) -> bool:
+        """Closed is read-only, but for `feedback`: the workflow decides whether its window is open."""
+        closed = snapshot["status"] == TicketStatus.CLOSED.value
+        return closed and update_name(update) not in OPEN_AFTER_CLOSE
 
     def wire_update(self, update: Any) -> Any:
         return update_name(update)
@@ -89,7 +94,7 @@ class EscalationRef:
     async def read(self, conn: AsyncConnection, scope: Scope) -> dict[str, Any] | None:
         return await get_escalation(conn, scope, self.id)
 
-    def read_only(self, snapshot: dict[str, Any]) -> bool:
+    def read_only(self, snapshot: dict[str, Any], update: Any) -> bool:
         return False  # a finished escalation's workflow answers NOT_FOUND, mapped to 409 below
 
     def wire_update(self, update: Any) -> Any:
@@ -112,7 +117,7 @@ async def visible(context: Context, entity: Entity) -> dict[str, Any]:
 async def act(context: Context, entity: Entity, update: Any, command: Any) -> dict[str, Any]:
     """Send `command` to the entity's workflow `update` on behalf of the caller; the new snapshot."""
     snapshot = await visible(context, entity)
-    if entity.read_only(snapshot):
+    if entity.read_only(snapshot, update):
         raise closed_problem(entity.what)
     return await send(context, entity, update, command)
 

@@ -129,7 +129,7 @@ async def _command(
     context: Context, ticket_id: int, macro_id: str, idempotency_key: str | None
 ) -> ApplyMacro:
     snapshot = await visible(context, TicketRef(ticket_id))
-    if TicketRef(ticket_id).read_only(snapshot):
+    if TicketRef(ticket_id).read_only(snapshot, "apply_macro"):
         raise closed_problem()
     async with context.engine.connect() as conn:
         macro = await macro_store.get_macro(conn, macro_id)

@@ -124,3 +124,9 @@ async def revoke(context: Context) -> None:
     if row["status"] != GrantStatus.ACTIVE.value:
         raise no_active_grant()
     await _revoke(await context.client(), context.settings, context.principal)
+
+
+async def trail(context: Context, limit: int = 50) -> list[dict[str, Any]]:
+    """What support did with the caller's access (and the grant's own history), newest first."""
+    async with context.engine.connect() as conn:
+        return await store.audit_trail(conn, context.principal.user_id, limit)

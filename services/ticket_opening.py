@@ -181,7 +181,11 @@ async def _refuse_duplicates(conn: AsyncConnection, org_id: str, subject: str) -
 
 
 def _workflow_input(settings: Settings, new: NewTicket) -> TicketWorkflowInput:
-    lifecycle = LifecycleSettings(settings.auto_resolve_after_seconds, settings.auto_close_after_seconds)
+    lifecycle = LifecycleSettings(
+        settings.auto_resolve_after_seconds,
+        settings.auto_close_after_seconds,
+        feedback_after_close_seconds=settings.feedback_after_close_seconds,
+    )
     escalation = EscalationSettings(
         verification_reminder_business_days=settings.verification_reminder_business_days,
         verification_timeout_days=settings.verification_timeout_days,

@@ -150,6 +150,12 @@ async def principal_for_email(conn: AsyncConnection, address: str) -> Principal 
     return _principal(row) if row else None
 
 
+async def principal_for_user(conn: AsyncConnection, user_id: str) -> Principal | None:
+    """The user a signed e-mail link was made for, or None when they no longer exist."""
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).mappings().first()
+    return _principal(row) if row else None
+
+
 async def principal_for_key(conn: AsyncConnection, key: str) -> Principal | None:
     """A valid (not revoked, not expired) key's user, or None."""
     now = datetime.now(UTC)

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import BigInteger, String, cast, insert, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.actors import Role
 from domain.support_access.grant import GrantStatus, token_expiry
 from store.identities import Principal
 from store.keyset import keyset
-from store.support_access_tables import support_access_grants, support_access_tokens
-from store.tables import users
+from store.support_access_tables import support_access_events, support_access_grants, support_access_tokens
+from store.tables import ticket_events, users
 
 SUPPORT_TOKEN_PREFIX = "esa_"
 MINTING_ROLES = frozenset({"agent", "admin"})
@@ -155,3 +155,39 @@ def effective(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     if row["status"] == GrantStatus.ACTIVE.value and row["expires_at"] <= now:
         row["status"] = GrantStatus.EXPIRED.value
     return row
+
+
+async def audit_trail(conn: AsyncConnection, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """What happened under the user's support access, newest first: the grant's own events, each
+    token an agent obtained, and every ticket change an agent made on the user's behalf.
+
+    Rows: `at`, `kind` (granted, replaced, revoked, expired, token_issued, or a ticket event's
+    type), `ticket_id` (ticket changes only) and `agent_name` (whoever of staff acted, if anyone).
+    """
+    agents = users.alias("agents")
+    grant_events = select(
+        support_access_events.c.at,
+        support_access_events.c.type.label("kind"),
+        cast(null(), BigInteger).label("ticket_id"),  # typed: UNION cannot match an untyped NULL
+        cast(null(), String).label("agent_id"),
+    ).where(support_access_events.c.user_id == user_id)
+    tokens = select(
+        support_access_tokens.c.created_at.label("at"),
+        literal("token_issued", String).label("kind"),
+        cast(null(), BigInteger).label("ticket_id"),
+        support_access_tokens.c.agent_id,
+    ).where(support_access_tokens.c.user_id == user_id)
+    acts = select(
+        ticket_events.c.at,
+        ticket_events.c.type.label("kind"),
+        ticket_events.c.ticket_id,
+        ticket_events.c.on_behalf_of.label("agent_id"),
+    ).where(ticket_events.c.actor_id == user_id, ticket_events.c.on_behalf_of.is_not(None))
+    trail = union_all(grant_events, tokens, acts).subquery()
+    query = (
+        select(trail.c.at, trail.c.kind, trail.c.ticket_id, agents.c.name.label("agent_name"))
+        .outerjoin(agents, agents.c.id == trail.c.agent_id)
+        .order_by(trail.c.at.desc())
+        .limit(limit)
+    )
+    return [dict(r) for r in (await conn.execute(query)).mappings()]

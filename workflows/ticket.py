@@ -50,7 +50,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.ticket.lifecycle import (
         LifecycleDeadline,
+        feedback_window_end,
         next_conference_reminder,
+        next_feedback_deadline,
         next_lifecycle_deadline,
         next_pending_reminder,
     )
@@ -73,6 +75,9 @@ with workflow.unsafe.imports_passed_through():
 from workflows.entity import EntityWorkflow
 
 Deadline = LifecycleDeadline | SlaDeadline
+# A closed ticket's run stays for the feedback window instead of completing at the close. Runs that
+# recorded a close before this patch completed right there, and replay the same way.
+FEEDBACK_AFTER_CLOSE = "feedback-after-close"
 
 
 @workflow.defn
@@ -85,6 +90,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
         self._publish = input.publish_search_attributes
         self._escalation_defaults = input.escalation
         self._published: dict[str, object] = {}
+        self._late_feedback = False  # this run keeps a closed ticket's feedback window (patched)
         if input.state is not None:
             self._begin(input.state, input.seen_requests, input.projected_version, input.unprojected)
             return
@@ -275,13 +281,27 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
     # ---- the ticket's rules --------------------------------------------------------------------------
 
     def _decide(self, command: TicketCommand) -> list[Change]:
-        return decide(self._state, command)
+        return decide(self._state, command, late_feedback=self._feedback_window_open())
 
     def _evolve(self, event: Event) -> None:
         evolve(self._state, event)
 
     def _ended(self) -> bool:
-        return self._state.status is TicketStatus.CLOSED
+        """A closed ticket ends at once, or once its feedback window closes or the answer is in."""
+        return self._state.status is TicketStatus.CLOSED and not self._keeps_feedback_window()
+
+    def _keeps_feedback_window(self) -> bool:
+        """Whether this run waits for a late answer; asks the patch only where behaviour diverges."""
+        end = feedback_window_end(self._state, self._lifecycle)
+        if end is None or workflow.now() >= end:
+            return False
+        self._late_feedback = workflow.patched(FEEDBACK_AFTER_CLOSE)
+        return self._late_feedback
+
+    def _feedback_window_open(self) -> bool:
+        """For validators too (which may not ask a patch): what the main loop decided, still in time."""
+        end = feedback_window_end(self._state, self._lifecycle)
+        return self._late_feedback and end is not None and workflow.now() < end
 
     async def _before_decide(self) -> None:
         self._record_overdue_sla()
@@ -342,6 +362,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
             next_lifecycle_deadline(self._state, self._lifecycle),
             next_conference_reminder(self._state, self._lifecycle),
             next_pending_reminder(self._state, self._lifecycle) if reminders else None,
+            next_feedback_deadline(self._state, self._lifecycle) if self._late_feedback else None,
         ):
             if lifecycle is not None:
                 candidates.append(lifecycle)

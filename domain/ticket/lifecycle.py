@@ -1,7 +1,10 @@
-"""The two lifecycle clocks every ticket owns: pending → auto-resolved, resolved → auto-closed.
+"""The lifecycle clocks every ticket owns: pending → auto-resolved, resolved → auto-closed, and
+the feedback window that stays open for a while after the ticket closes.
 
 Periods are calendar time (seconds) by default, as in the seeds: 10 days without a customer
-reply resolves a pending ticket; 4 days after resolution the ticket closes.
+reply resolves a pending ticket; 4 days after resolution the ticket closes. Seed 002 offers
+"Deixar feedback" on a closed ticket, so the requester may still rate it for a window after the
+close (14 days by default; 0 turns the window off and the ticket's life ends at the close).
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ class LifecycleSettings:
     auto_close_after_seconds: int = 4 * DAY
     conference_reminder_before_seconds: int = 3600
     pending_reminder_before_seconds: int = 3 * DAY
+    feedback_after_close_seconds: int = 14 * DAY
 
 
 @dataclass(frozen=True)
 class LifecycleDeadline:
     """The next lifecycle action and when it is due."""
 
-    action: str  # "auto_resolve" | "auto_close"
+    action: str  # "auto_resolve" | "auto_close" | "feedback_window_end" | the reminders' names
     due: datetime
     summary: str
 
@@ -46,6 +50,33 @@ def next_lifecycle_deadline(state: TicketState, settings: LifecycleSettings) -> 
             "auto_close", state.resolved_at + timedelta(seconds=period), f"auto-close after {_human(period)}"
         )
     return None
+
+
+def feedback_window_end(state: TicketState, settings: LifecycleSettings) -> datetime | None:
+    """Until when a closed ticket still takes the satisfaction answer; None when nothing is awaited.
+
+    Nothing is awaited when the ticket is not closed, the window is off, or the survey was already
+    answered for the ticket's last resolution (one answer per resolution, before or after the close).
+    """
+    if state.status is not TicketStatus.CLOSED or state.closed_at is None:
+        return None
+    if settings.feedback_after_close_seconds <= 0 or survey_answered(state):
+        return None
+    return state.closed_at + timedelta(seconds=settings.feedback_after_close_seconds)
+
+
+def next_feedback_deadline(state: TicketState, settings: LifecycleSettings) -> LifecycleDeadline | None:
+    """The end of a closed ticket's feedback window: the workflow completes then."""
+    end = feedback_window_end(state, settings)
+    if end is None:
+        return None
+    period = _human(settings.feedback_after_close_seconds)
+    return LifecycleDeadline("feedback_window_end", end, f"stop taking feedback {period} after the close")
+
+
+def survey_answered(state: TicketState) -> bool:
+    """The requester has answered for the ticket's latest resolution (or for its close, if never resolved)."""
+    return state.satisfaction is not None and state.satisfaction.resolution_at == state.resolved_at
 
 
 def next_pending_reminder(state: TicketState, settings: LifecycleSettings) -> LifecycleDeadline | None:

@@ -34,6 +34,7 @@ from domain.ticket.commands import (
     TicketCommand,
     Transfer,
 )
+from domain.ticket.lifecycle import survey_answered
 from domain.ticket.macro_plan import STEPS, described
 from domain.ticket.state import (
     SEVERITIES,
@@ -67,7 +68,9 @@ RULES: dict[str, Rule] = {
     "reclassify": Rule(NOT_CLOSED, STAFF_ROLES),
     "transfer": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
     "escalate": Rule(frozenset({S.OPEN, S.PENDING}), frozenset({Role.AGENT, Role.ADMIN})),
-    "feedback": Rule(frozenset({S.RESOLVED}), frozenset({Role.CUSTOMER})),
+    # The requester only (checked in _decide_feedback), whether customer or org admin; a closed
+    # ticket only while its workflow keeps the feedback window open (decide's `late_feedback`).
+    "feedback": Rule(frozenset({S.RESOLVED, S.CLOSED}), CUSTOMER_ROLES),
     "merge": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
     "absorb_merge": Rule(NOT_CLOSED, frozenset({Role.AGENT, Role.ADMIN})),
     "convert_chat": Rule(frozenset({S.OPEN, S.PENDING}), frozenset({Role.AGENT, Role.ADMIN})),
@@ -106,10 +109,18 @@ def action_name(command: TicketCommand) -> str:
     }[type(command)]
 
 
-def decide(state: TicketState, command: TicketCommand) -> list[Change]:
-    """Refuse the command or return the changes it makes; pure and side-effect free."""
+def decide(state: TicketState, command: TicketCommand, *, late_feedback: bool = False) -> list[Change]:
+    """Refuse the command or return the changes it makes; pure and side-effect free.
+
+    `late_feedback`: the workflow keeps a closed ticket's feedback window open now (it alone knows
+    the clock and whether the run is old enough to have completed at the close instead).
+    """
     action = action_name(command)
     _check_allowed(state, action, command.actor)
+    if action == "feedback" and state.status is S.CLOSED and not late_feedback:
+        raise TransitionRejected(
+            "feedback", state.status.value, [], "the time to rate this closed ticket is over"
+        )
     return _DECIDERS[action](state, command)
 
 
@@ -317,7 +328,7 @@ def _decide_feedback(state: TicketState, command: Any) -> list[Change]:
         raise TransitionRejected(
             "feedback", state.status.value, [], "only the requester answers the satisfaction survey"
         )
-    if state.satisfaction is not None and state.satisfaction.resolution_at == state.resolved_at:
+    if survey_answered(state):
         raise TransitionRejected(
             "feedback", state.status.value, [], "the survey was already answered for this resolution"
         )

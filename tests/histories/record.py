@@ -30,6 +30,7 @@ from domain.ticket.commands import (
     Tag,
     Transfer,
 )
+from domain.ticket.lifecycle import LifecycleSettings
 from domain.ticket.macros import MacroActions
 from domain.ticket.state import Tier
 from infra.binaries import temporal_cli
@@ -47,7 +48,9 @@ HERE = Path(__file__).parent
 
 
 async def ticket_full_life(client: Client, engine: object, queue: str) -> WorkflowHandle:
-    handle, new = await start_ticket(client, engine, queue)  # type: ignore[arg-type]
+    """Every everyday action; no feedback window (0), so the run completes at the close."""
+    no_window = LifecycleSettings(feedback_after_close_seconds=0)
+    handle, new = await start_ticket(client, engine, queue, no_window)  # type: ignore[arg-type]
     requester = customer(new.requester_id)
     await handle.execute_update(TicketWorkflow.opened)
     await handle.execute_update(TicketWorkflow.assign, Assign(actor=AGENT, assignee_id=AGENT.user_id))
@@ -122,6 +125,18 @@ async def ticket_routed_tagged_and_macro(client: Client, engine: object, queue: 
     return handle
 
 
+async def ticket_closed_then_rated(client: Client, engine: object, queue: str) -> WorkflowHandle:
+    """Resolved, closed by the requester, then rated inside the feedback window ('feedback-after-close')."""
+    handle, new = await start_ticket(client, engine, queue)  # type: ignore[arg-type]
+    requester = customer(new.requester_id)
+    await handle.execute_update(TicketWorkflow.opened)
+    await handle.execute_update(TicketWorkflow.resolve, Resolve(actor=AGENT, comment="fixed"))
+    await handle.execute_update(TicketWorkflow.close, Close(actor=requester))
+    await handle.execute_update(TicketWorkflow.feedback, Feedback(requester, True, "after the close"))
+    await handle.result()
+    return handle
+
+
 async def support_access_granted_and_revoked(
     client: Client, engine: object, queue: str
 ) -> list[WorkflowHandle]:
@@ -145,6 +160,7 @@ async def support_access_granted_and_revoked(
 SCENARIOS: dict[str, Callable[[Client, object, str], Awaitable[list[WorkflowHandle]]]] = {
     "ticket_full_life": lambda c, e, q: _one(ticket_full_life(c, e, q)),
     "ticket_escalated_and_verified": ticket_escalated_and_verified,
+    "ticket_closed_then_rated": lambda c, e, q: _one(ticket_closed_then_rated(c, e, q)),
     "support_access_granted_and_revoked": support_access_granted_and_revoked,
     "ticket_routed_tagged_and_macro": lambda c, e, q: _one(ticket_routed_tagged_and_macro(c, e, q)),
 }

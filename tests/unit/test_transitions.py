@@ -72,11 +72,12 @@ def test_refusals_name_status_and_allowed_actions(command, status: str) -> None:
     assert info.value.allowed == allowed_actions(ticket(), command.actor.role)
 
 
-def test_closed_is_read_only_for_everyone() -> None:
+def test_closed_is_read_only_for_everyone_but_the_survey() -> None:
     state = apply(ticket(), Close(ORG_ADMIN, "duplicate"))
     assert state.status is TicketStatus.CLOSED and state.close_reason == "duplicate"
     for role in Role:
-        assert allowed_actions(state, role) == []
+        expected = ["feedback"] if role in (Role.CUSTOMER, Role.ORG_ADMIN) else []
+        assert allowed_actions(state, role) == expected  # seed 002: "Deixar feedback" on a closed ticket
     with pytest.raises(TransitionRejected):
         decide(state, Reply(CUSTOMER, "hello?"))
 

@@ -11,7 +11,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from domain.ticket.commands import Assign, Close, Reclassify, Reply, Resolve, Transfer
+from domain.ticket.commands import Assign, Close, Feedback, Reclassify, Reply, Resolve, Transfer
 from domain.ticket.state import TicketStatus, Tier
 from infra.settings import Settings
 from store.tables import ticket_events, tickets
@@ -91,6 +91,8 @@ async def test_whole_life_and_request_dedup(
     await handle.execute_update(TicketWorkflow.resolve, Resolve(actor=AGENT))
     final = await handle.execute_update(TicketWorkflow.close, Close(actor=requester))
     assert final.status is TicketStatus.CLOSED
+    # The run stays for the feedback window after the close; the requester's answer ends it.
+    await handle.execute_update(TicketWorkflow.feedback, Feedback(requester, True))
     result = await handle.result()
     assert result.status is TicketStatus.CLOSED
     assert result.severity == 1 and result.tier is Tier.L2 and result.assignee_id == "agent-1"

@@ -9,10 +9,12 @@ from web.links import PORTAL
 from web.routes import (
     files,
     language,
+    links,
     my_tickets,
     new_ticket,
     signin,
     signout,
+    support_access,
     ticket_close,
     ticket_page,
     ticket_reply,
@@ -30,5 +32,7 @@ for module in (
     ticket_reply,
     ticket_close,
     files,
+    links,
+    support_access,
 ):
     router.include_router(module.router, prefix=PORTAL)
