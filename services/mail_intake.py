@@ -1,0 +1,62 @@
+"""Take an inbound message as its sender's: open a ticket with it, or add it as their reply.
+
+Inbound mail (once the message is authenticated) and an agent accepting a suspended message both
+come here, so a mail becomes a ticket or a reply one way only, through the same service calls as
+the API (`open_ticket`, `reply`, attachment checks): the sender's context decides what they may touch.
+"""
+
+from __future__ import annotations
+
+from domain.attachment_types import AttachmentRejected
+from domain.mail_threading import strip_subject_prefixes
+from domain.ticket.state import Channel
+from infra.log import get_logger
+from integrations.mail.inbound_server import InboundMail
+from services import attachments, tickets
+from services.context import Context
+
+log = get_logger(__name__)
+MAX_ATTACHMENTS = 5
+
+
+async def take_mail(context: Context, mail: InboundMail, ticket_id: int | None, key: str | None) -> int:
+    """The ticket the message went to: `ticket_id`'s reply, or a new ticket when None.
+
+    Raises `Problem` (the ticket refuses: closed, not visible) or `AttachmentRejected`.
+    """
+    attachment_ids = await _store_attachments(mail, context)
+    if ticket_id is not None:
+        draft = tickets.ReplyDraft(body=_text(mail), attachments=attachment_ids)
+        await tickets.reply(context, ticket_id, draft, key)
+        log.info("e-mail reply added", ticket_id=ticket_id, sender=mail.sender)
+        return ticket_id
+    opened, _ = await tickets.open_ticket(context, _ticket_draft(mail, attachment_ids), key)
+    log.info("ticket opened by e-mail", ticket_id=opened, sender=mail.sender)
+    return opened
+
+
+def _text(mail: InboundMail) -> str:
+    return mail.body or mail.full_text or "(empty message)"
+
+
+def _ticket_draft(mail: InboundMail, attachment_ids: list[str]) -> tickets.TicketDraft:
+    subject = strip_subject_prefixes(mail.subject).strip()
+    if len(subject) < 3:
+        subject = f"E-mail from {mail.sender_name or mail.sender}"
+    return tickets.TicketDraft(
+        subject=subject[:200],
+        description=_text(mail),
+        channel=Channel.EMAIL,
+        attachments=attachment_ids,
+        allow_duplicate=True,
+    )
+
+
+async def _store_attachments(mail: InboundMail, context: Context) -> list[str]:
+    """Every file checked (as the API does) before any is stored: a refused one refuses the mail."""
+    if len(mail.attachments) > MAX_ATTACHMENTS:
+        raise AttachmentRejected(422, f"at most {MAX_ATTACHMENTS} attachments per message")
+    for attachment in mail.attachments:
+        attachments.check(attachment.filename, attachment.content)
+    stored = [await attachments.upload(context, a.filename, a.content) for a in mail.attachments]
+    return [row["id"] for row in stored]
