@@ -26,7 +26,8 @@ _LABEL = b"escalator reply-address v1"
 _TOKEN = re.compile(
     r"^(?P<local>[A-Za-z0-9._-]+)\+t(?P<ticket>\d{1,18})\.(?P<mac>[A-Za-z2-7]{"
     + str(MAC_LENGTH)
-    + r"})@(?P<domain>[^@\s]+)$"
+    + r"})@(?P<domain>[^@\s]+)$",
+    re.IGNORECASE,
 )
 
 
