@@ -13,10 +13,10 @@ from domain.ticket.state import Channel
 from infra.log import get_logger
 from integrations.mail.inbound_server import InboundMail
 from services import attachments, tickets
+from services.attachment_refs import MAX_ATTACHMENTS_PER_MESSAGE
 from services.context import Context
 
 log = get_logger(__name__)
-MAX_ATTACHMENTS = 5
 
 
 async def take_mail(context: Context, mail: InboundMail, ticket_id: int | None, key: str | None) -> int:
@@ -54,8 +54,8 @@ def _ticket_draft(mail: InboundMail, attachment_ids: list[str]) -> tickets.Ticke
 
 async def _store_attachments(mail: InboundMail, context: Context) -> list[str]:
     """Every file checked (as the API does) before any is stored: a refused one refuses the mail."""
-    if len(mail.attachments) > MAX_ATTACHMENTS:
-        raise AttachmentRejected(422, f"at most {MAX_ATTACHMENTS} attachments per message")
+    if len(mail.attachments) > MAX_ATTACHMENTS_PER_MESSAGE:
+        raise AttachmentRejected(422, f"at most {MAX_ATTACHMENTS_PER_MESSAGE} attachments per message")
     for attachment in mail.attachments:
         attachments.check(attachment.filename, attachment.content)
     stored = [await attachments.upload(context, a.filename, a.content) for a in mail.attachments]

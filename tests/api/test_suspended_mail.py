@@ -198,3 +198,21 @@ async def test_queue_pages_and_is_staff_only(
     assert bad.status_code == 400
     missing = await http.get(f"/v1/suspended-mail/{uuid.uuid4()}", headers=staff["agent"].headers)
     assert missing.status_code == 404
+
+
+async def test_a_strangers_message_cannot_be_accepted_only_rejected(
+    http: httpx.AsyncClient, staff: Org, inbound: int
+) -> None:
+    text = f"buy now {uuid.uuid4().hex}"
+    answer = await send(inbound, message("spam@nowhere.example", "Offer", text))
+    assert answer == "2.0.0 message accepted"
+    row = await held(http, staff, text)
+    assert row["reason"] == "unknown_sender" and row["claimed_ticket_id"] is None
+    url = f"/v1/suspended-mail/{row['id']}"
+    refused = await http.post(f"{url}/accept", headers=staff["agent"].headers)
+    assert refused.status_code == 422 and "register" in refused.json()["detail"]
+    assert (await http.post(f"{url}/accept", headers=staff["engineer"].headers)).status_code == 403
+    rejected = await http.post(f"{url}/reject", headers=staff["admin"].headers)
+    assert rejected.json()["status"] == "rejected"
+    again = await http.post(f"{url}/reject", headers=staff["agent"].headers)
+    assert again.status_code == 200 and again.json()["decided_by"] == staff["admin"].id
