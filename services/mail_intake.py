@@ -7,6 +7,8 @@ the API (`open_ticket`, `reply`, attachment checks): the sender's context decide
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from domain.attachment_types import AttachmentRejected
 from domain.mail_threading import strip_subject_prefixes
 from domain.ticket.state import Channel
@@ -15,6 +17,7 @@ from integrations.mail.inbound_server import InboundMail
 from services import attachments, tickets
 from services.attachment_refs import MAX_ATTACHMENTS_PER_MESSAGE
 from services.context import Context
+from services.problems import Problem
 
 log = get_logger(__name__)
 
@@ -22,16 +25,28 @@ log = get_logger(__name__)
 async def take_mail(context: Context, mail: InboundMail, ticket_id: int | None, key: str | None) -> int:
     """The ticket the message went to: `ticket_id`'s reply, or a new ticket when None.
 
-    Raises `Problem` (the ticket refuses: closed, not visible) or `AttachmentRejected`.
+    A reply to a closed ticket opens a follow-up ticket naming it (the closed one stays read-only).
+    Raises `Problem` (the ticket refuses: not visible, …) or `AttachmentRejected`.
     """
     attachment_ids = await _store_attachments(mail, context)
-    if ticket_id is not None:
-        draft = tickets.ReplyDraft(body=_text(mail), attachments=attachment_ids)
+    if ticket_id is None:
+        return await _open(context, mail, _ticket_draft(mail, attachment_ids), key)
+    draft = tickets.ReplyDraft(body=_text(mail), attachments=attachment_ids)
+    try:
         await tickets.reply(context, ticket_id, draft, key)
-        log.info("e-mail reply added", ticket_id=ticket_id, sender=mail.sender)
-        return ticket_id
-    opened, _ = await tickets.open_ticket(context, _ticket_draft(mail, attachment_ids), key)
-    log.info("ticket opened by e-mail", ticket_id=opened, sender=mail.sender)
+    except Problem as exc:
+        if exc.status != 409 or exc.extensions.get("current_status") != "closed":
+            raise
+        # A closed ticket is read-only: the reply becomes a follow-up ticket that names it.
+        follow_up = replace(_ticket_draft(mail, attachment_ids), follow_up_of=ticket_id)
+        return await _open(context, mail, follow_up, key)
+    log.info("e-mail reply added", ticket_id=ticket_id, sender=mail.sender)
+    return ticket_id
+
+
+async def _open(context: Context, mail: InboundMail, draft: tickets.TicketDraft, key: str | None) -> int:
+    opened, _ = await tickets.open_ticket(context, draft, key)
+    log.info("ticket opened by e-mail", ticket_id=opened, sender=mail.sender, follow_up_of=draft.follow_up_of)
     return opened
 
 

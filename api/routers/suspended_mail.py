@@ -47,8 +47,9 @@ async def get_suspended(mail_id: str, context: ContextDep) -> SuspendedMailDetai
     dependencies=[require_roles(*DECIDERS)],
 )
 async def accept(mail_id: str, context: ContextDep) -> SuspendedMailOut:
-    """As the sender's user, through the inbound path; 422 when the sender is not a customer or the
-    ticket refuses the message (409 for a closed one); accepting again answers the same."""
+    """As the sender's user, through the inbound path (a closed ticket gets a follow-up); 422 when the
+    sender is not a customer or the ticket refuses the message; 409 once rejected; accepting again
+    answers the same."""
     return SuspendedMailOut.model_validate(await suspended_mail.accept(context, mail_id))
 
 

@@ -102,11 +102,16 @@ async def test_one_answer_for_unknown_unauthenticated_closed_and_taken(
         inbound, message(outsider, f"Re: [#{ticket['id']}]", f"f {uuid.uuid4().hex}", to=token)
     )
     await http.post(f"/v1/tickets/{ticket['id']}/close", headers=org["customer"].headers)
-    closed_text = f"closed {uuid.uuid4().hex}"
-    closed = await send(inbound, message(customer, "Re: x", closed_text, to=token))
-    assert len({taken, unknown, no_token, foreign, closed}) == 1, (taken, unknown, no_token, foreign, closed)
-    row = await held(http, staff, closed_text)
-    assert row["reason"] == "refused" and "closed" in row["detail"]
+    again = f"Still broken {uuid.uuid4().hex[:8]}"
+    closed = await send(inbound, message(customer, f"Re: {again}", "one more thing", to=token))
+    closed_no_token = await send(
+        inbound, message(customer, f"Re: [#{ticket['id']}]", f"c {uuid.uuid4().hex}")
+    )
+    answers = {taken, unknown, no_token, foreign, closed, closed_no_token}
+    assert answers == {"2.0.0 message accepted"}, answers
+    follow_up = await http.get("/v1/tickets", params={"q": again}, headers=org["customer"].headers)
+    [opened] = follow_up.json()["items"]
+    assert opened["follow_up_of"] == ticket["id"]  # the closed ticket stays read-only
 
 
 async def test_refused_attachment_and_malformed_from_are_held(
