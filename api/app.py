@@ -36,6 +36,7 @@ from api.routers import (
     sla_admin,
     sla_report,
     support_access,
+    suspended_mail,
     tickets,
     webhooks,
 )
@@ -116,6 +117,7 @@ def create_app(
         macros.admin_router,
         sla_report.router,
         webhooks.router,
+        suspended_mail.router,
     )
     for router in routers:
         app.include_router(router)

@@ -124,3 +124,8 @@ def _unquote(token: str, quoted: list[str]) -> str:
 def _domain(value: str) -> str:
     """The domain of `example.com`, `user@example.com` or `example.com.`, in lower case."""
     return value.rpartition("@")[2].strip().rstrip(".").lower()
+
+
+def trusted_dmarc_pass(headers: Iterable[str], authserv_id: str | None, sender_domain: str) -> bool:
+    """`dmarc_pass` when a trusted relay is configured; without one, nothing is trusted."""
+    return bool(authserv_id) and dmarc_pass(headers, authserv_id or "", sender_domain)

@@ -1,10 +1,14 @@
 """Inbound e-mail (seeds 001, 002): customers open tickets and answer by replying.
 
-A message from a known user becomes a new ticket, or a customer reply when it names a ticket (`[#id]`
-in the subject, or one of our Message-IDs in In-Reply-To / References). Attachments pass the same
-content checks as the API. Unknown senders, another organisation's ticket, a closed ticket or a bad
-attachment get a clear SMTP rejection, so nothing is lost silently; a temporary failure (Temporal or
-Postgres away) answers 451 and the sender's server retries.
+Who wrote a message is not what its `From` says: a message is taken as its sender's only when it was
+sent to the reply address we made for that sender on that ticket (`Reply-To` of our mail,
+domain/reply_address.py), or when the relay we trust (MAIL_TRUSTED_AUTHSERV_ID) reports a DMARC pass
+for the sender's domain. Everything else (unknown or malformed senders, no token, automatic mail, a
+ticket that refuses the reply) is held in the suspended-mail queue for an agent
+(services/suspended_mail.py). The SMTP answer is the same `250` for all of it, so it tells a stranger
+nothing about which addresses are registered or which tickets exist and in what state; only what
+every server refuses (size, syntax) is refused, by the SMTP server itself. A temporary failure
+(Temporal or Postgres away) answers 451 and the sender's server retries.
 
     python -m entrypoints.inbound_mail      (SMTP on 127.0.0.1:2525, SMTP_INBOUND_PORT to change)
 """
@@ -15,111 +19,95 @@ import asyncio
 import os
 import signal
 import sys
+from email.message import EmailMessage
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from domain.actors import CUSTOMER_ROLES
 from domain.attachment_types import AttachmentRejected
-from domain.mail_threading import strip_subject_prefixes
-from domain.ticket.state import Channel
+from domain.mail_admission import Admission, Evidence, SuspendReason, admit
+from domain.reply_address import ticket_replied_to
 from infra.log import configure_logging, get_logger
-from infra.settings import Settings, get_settings
+from infra.settings import Settings, get_settings, link_key
 from infra.temporal_client import connect
-from integrations.mail.inbound_gate import held_back
+from integrations.mail import inbound_evidence as seen
 from integrations.mail.inbound_server import InboundDecision, InboundMail, InboundServer, InboundSettings
-from services import attachments, tickets
+from services import suspended_mail
 from services.context import Context, fixed_client
+from services.mail_intake import take_mail
 from services.problems import Problem
 from store.db import create_engine
 from store.identities import Principal, principal_for_email
 
 log = get_logger(__name__)
-MAX_ATTACHMENTS = 5
+# One answer for everything taken, onto a ticket or into the queue: no oracle.
+ACCEPTED = InboundDecision.accept("2.0.0 message accepted")
+TRY_AGAIN = InboundDecision.reject(451, "4.3.0 try again later")
 
 
 class MailIntake:
-    """The inbound server's callback: decides per message, then acts through the same code as the API."""
+    """The inbound server's callback: who wrote it, then onto the ticket or into the suspended queue."""
 
     def __init__(self, engine: AsyncEngine, client: Client, settings: Settings) -> None:
         self._engine = engine
         self._client = client
         self._settings = settings
+        self._key = link_key(settings)
 
     def _context(self, principal: Principal) -> Context:
         """The sender's service context: they see and change what they would through the API."""
         return Context(principal, self._engine, self._settings, fixed_client(self._client))
 
     async def __call__(self, mail: InboundMail) -> InboundDecision:
-        if (held := held_back(mail)) is not None:  # automatic or rate-limited: never touches a ticket
-            return held
+        message = seen.headers_of(mail)
+        addresses = seen.addresses_written_to(mail, message)
         async with self._engine.connect() as conn:
             principal = await principal_for_email(conn, mail.sender)
-        if principal is None or principal.role not in CUSTOMER_ROLES:
-            return InboundDecision.reject(
-                550, "5.7.1 unknown sender: ask your administrator to register this address"
-            )
-        context = self._context(principal)
+        admission = admit(self._evidence(mail, message, addresses, principal))
+        claimed = seen.claimed_ticket(mail, addresses)
+        if admission.suspended or principal is None:
+            return await self._hold(mail, admission, claimed)
+        return await self._take(mail, principal, admission, claimed)
+
+    def _evidence(
+        self, mail: InboundMail, message: EmailMessage, addresses: list[str], principal: Principal | None
+    ) -> Evidence:
+        token_ticket = ticket_replied_to(self._key, addresses, principal.user_id) if principal else None
+        return Evidence(
+            automatic=mail.is_automatic,
+            sender_problem=seen.sender_problem(mail, message),
+            over_limit=seen.over_limit(mail),
+            sender_known=principal is not None,
+            sender_is_customer=principal is not None and principal.role in CUSTOMER_ROLES,
+            token_ticket_id=token_ticket,
+            dmarc_pass=seen.dmarc_pass(mail, message, self._settings.mail_trusted_authserv_id),
+            claimed_ticket_id=mail.ticket_id,
+        )
+
+    async def _take(
+        self, mail: InboundMail, principal: Principal, admission: Admission, claimed: int | None
+    ) -> InboundDecision:
+        """Onto the ticket as the sender; whatever the ticket refuses is held, not bounced."""
+        key = f"mail:{mail.message_id}" if mail.message_id else None
         try:
-            attachment_ids = await self._store_attachments(mail, context)
-            if mail.ticket_id is not None:
-                return await self._reply(mail, context, attachment_ids)
-            return await self._open(mail, context, attachment_ids)
+            await take_mail(self._context(principal), mail, admission.ticket_id, key)
         except AttachmentRejected as exc:
-            return InboundDecision.reject(
-                552 if exc.status == 413 else 554, f"5.7.1 attachment refused: {exc.reason}"
-            )
+            return await self._hold(mail, Admission(reason=SuspendReason.REFUSED, detail=exc.reason), claimed)
         except Problem as exc:
             if exc.status >= 500:
-                return InboundDecision.reject(451, "4.3.0 try again later")
-            return InboundDecision.reject(550, f"5.7.1 {exc.detail}"[:400])
+                return TRY_AGAIN
+            refused = Admission(reason=SuspendReason.REFUSED, detail=f"{exc.status}: {exc.detail}")
+            return await self._hold(mail, refused, admission.ticket_id or claimed)
+        return ACCEPTED
 
-    async def _store_attachments(self, mail: InboundMail, context: Context) -> list[str]:
-        """Every file checked (as the API does) before any is stored: a refused one refuses the mail."""
-        if len(mail.attachments) > MAX_ATTACHMENTS:
-            raise AttachmentRejected(422, f"at most {MAX_ATTACHMENTS} attachments per message")
-        for attachment in mail.attachments:
-            attachments.check(attachment.filename, attachment.content)
-        stored = [await attachments.upload(context, a.filename, a.content) for a in mail.attachments]
-        return [row["id"] for row in stored]
-
-    async def _open(self, mail: InboundMail, context: Context, attachment_ids: list[str]) -> InboundDecision:
-        subject = strip_subject_prefixes(mail.subject).strip()
-        if len(subject) < 3:
-            subject = f"E-mail from {mail.sender_name or mail.sender}"
-        draft = tickets.TicketDraft(
-            subject=subject[:200],
-            description=mail.body or mail.full_text or "(empty message)",
-            channel=Channel.EMAIL,
-            attachments=attachment_ids,
-            allow_duplicate=True,
+    async def _hold(self, mail: InboundMail, admission: Admission, claimed: int | None) -> InboundDecision:
+        reason = admission.reason or SuspendReason.UNKNOWN_SENDER
+        held = await suspended_mail.hold(
+            self._engine, self._settings, mail, reason, admission.detail, claimed
         )
-        key = f"mail:{mail.message_id}" if mail.message_id else None
-        ticket_id, _ = await tickets.open_ticket(context, draft, key)
-        log.info("ticket opened by e-mail", ticket_id=ticket_id, sender=mail.sender)
-        return InboundDecision.accept(f"2.0.0 ticket #{ticket_id} opened")
-
-    async def _reply(self, mail: InboundMail, context: Context, attachment_ids: list[str]) -> InboundDecision:
-        """A customer reply through the same command path as the API; refusals become SMTP answers."""
-        ticket_id = mail.ticket_id
-        assert ticket_id is not None
-        draft = tickets.ReplyDraft(
-            body=mail.body or mail.full_text or "(empty message)", attachments=attachment_ids
-        )
-        key = f"mail:{mail.message_id}" if mail.message_id else None
-        try:
-            await tickets.reply(context, ticket_id, draft, key)
-        except Problem as exc:
-            if exc.status == 404:
-                return InboundDecision.reject(550, f"5.7.1 no ticket #{ticket_id} for this sender")
-            if exc.status == 409 and exc.extensions.get("current_status") == "closed":
-                return InboundDecision.reject(
-                    550,
-                    f"5.7.1 ticket #{ticket_id} is closed; write without [#{ticket_id}] to open a new one",
-                )
-            raise
-        log.info("e-mail reply added", ticket_id=ticket_id, sender=mail.sender)
-        return InboundDecision.accept(f"2.0.0 reply added to ticket #{ticket_id}")
+        log.info("inbound mail suspended", mail_id=held, reason=reason, sender=mail.sender, ticket_id=claimed)
+        return ACCEPTED
 
 
 async def serve() -> None:

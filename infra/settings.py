@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # Key of the signed one-click links in e-mails (domain/signed_links.py), shared by every process
     # that sends mail or serves pages. No default: `make dev` and the tests make one of their own.
     link_signing_key: SecretStr | None = None
+    # Inbound mail: the authserv-id of the relay in front of us whose `Authentication-Results`
+    # we believe (a `dmarc=pass` from it authenticates the From). None: no relay is trusted, and
+    # only reply-token addresses authenticate mail (domain/mail_admission.py).
+    mail_trusted_authserv_id: str | None = None
+    # The suspended-mail queue keeps at most this much of each held message's raw bytes.
+    suspended_mail_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
 
     log_format: str = Field(default="auto", description="auto | json | console")
     log_level: str = "INFO"

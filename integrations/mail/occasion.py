@@ -2,18 +2,22 @@
 
 A renderer turns one notification into mails, one per reader, or says in words why it owes none:
 `Composed` cannot be empty without a reason, so the outbox never marks a row "sent" for nothing.
+Each mail's Reply-To is its reader's reply-token address on the ticket (domain/reply_address.py):
+a reply is authenticated by that address, never by its From or subject.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.mail_threading import TICKET_SOURCE, message_id
+from domain.reply_address import reply_address
 from domain.signed_links import LinkPurpose
 from integrations.mail.links import LinkMaker
 from integrations.mail.readers import Reader
@@ -113,8 +117,14 @@ class Occasion:
             message_id=own,
             in_reply_to=root,
             references=[root],
+            reply_to=self.reply_address(reader),
             headers={"Auto-Submitted": "auto-generated"},
         )
+
+    def reply_address(self, reader: Reader) -> str:
+        """This reader's own reply address on this ticket: replying to it is what proves it is them."""
+        mailbox = parseaddr(self.settings.mail_from)[1]
+        return reply_address(self.links.key, self.ticket_id, reader.id, mailbox)
 
 
 def as_thread_root(mail: OutgoingMail, settings: MailSettings, ticket_id: int) -> OutgoingMail:

@@ -56,6 +56,9 @@ class OutgoingMail:
     message_id: str | None = None
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
+    # Where the reader's reply goes: their own reply-token address (domain/reply_address.py), which
+    # is what authenticates the reply when it comes back, not the From it will carry.
+    reply_to: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -105,6 +108,8 @@ def build_message(mail: OutgoingMail, settings: MailSettings | None = None) -> E
     message["To"] = ", ".join(mail.to)
     if mail.cc:
         message["Cc"] = ", ".join(mail.cc)
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = mail.message_id or make_msgid(domain=settings.mail_domain)

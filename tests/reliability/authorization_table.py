@@ -28,6 +28,8 @@ class Access(Enum):
 OK = frozenset({200, 201, 202, 204, 409, 422})  # 409/422: past authorisation, the rules refuse
 ALL = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
+DECIDERS = frozenset({"agent", "admin"})
+NOT_FOUND = frozenset({404})
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,17 @@ TABLE: dict[tuple[str, str], Rule] = {
         roles=ADMIN, json=lambda call: {"status": "disabled"}, expect={"admin": frozenset({404})}
     ),
     ("DELETE", "/v1/admin/webhooks/{endpoint_id}"): Rule(roles=ADMIN, expect={"admin": frozenset({404})}),
+    # Suspended mail: staff read it, agents and admins decide; no such message here, so 404 past the role check.
+    ("GET", "/v1/suspended-mail"): Rule(roles=frozenset(STAFF_ROLES)),
+    ("GET", "/v1/suspended-mail/{mail_id}"): Rule(
+        roles=frozenset(STAFF_ROLES), expect=dict.fromkeys(STAFF_ROLES, NOT_FOUND)
+    ),
+    ("POST", "/v1/suspended-mail/{mail_id}/accept"): Rule(
+        roles=DECIDERS, expect=dict.fromkeys(DECIDERS, NOT_FOUND)
+    ),
+    ("POST", "/v1/suspended-mail/{mail_id}/reject"): Rule(
+        roles=DECIDERS, expect=dict.fromkeys(DECIDERS, NOT_FOUND)
+    ),
     ("PUT", "/v1/admin/calendars/{name}"): admin(_calendar),
     ("GET", "/v1/admin/calendars/{name}"): admin(),
     ("PUT", "/v1/admin/sla-policies/{name}"): admin(_policy),
@@ -247,6 +260,7 @@ def path_values(call: Call) -> dict[str, str]:
         "rule_id": NO_SUCH,
         "macro_id": NO_SUCH,
         "name": ids.scratch,
+        "mail_id": "00000000-0000-4000-8000-000000000000",  # no such held message: staff get 404
     }
 
 
