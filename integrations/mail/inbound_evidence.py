@@ -38,11 +38,11 @@ def over_limit(mail: InboundMail) -> bool:
 
 
 def dmarc_pass(mail: InboundMail, message: EmailMessage, authserv_id: str | None) -> bool:
-    """A trusted relay's `dmarc=pass` for the sender's own domain (the parser's verdict if it has one)."""
+    """A trusted relay's `dmarc=pass` for the sender's own domain."""
     if not authserv_id:
         return False
-    if hasattr(mail, "dmarc_pass"):
-        return bool(mail.dmarc_pass)
+    # Read here with MAIL_TRUSTED_AUTHSERV_ID rather than taking `mail.dmarc_pass`, which the server
+    # computes with its own (optional) SMTP_INBOUND_TRUSTED_AUTHSERV_ID: one setting decides trust.
     domain = mail.sender.rpartition("@")[2]
     values = [str(value) for value in message.get_all("Authentication-Results", [])]
     return trusted_dmarc_pass(values, authserv_id, domain)

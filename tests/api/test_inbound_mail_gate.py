@@ -1,12 +1,11 @@
-"""Automatic and rate-limited mail never opens, reopens or joins a ticket (real SMTP, Postgres, Temporal)."""
+"""Automatic and rate-limited mail never opens, reopens or joins a ticket: it waits in the suspended-mail
+queue for an agent, with the same SMTP answer as any mail taken (real SMTP, Postgres, Temporal)."""
 
 from __future__ import annotations
 
 import uuid
-from email.message import EmailMessage
 from typing import Any
 
-import aiosmtplib
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,15 +15,12 @@ from temporalio.worker import Worker
 from entrypoints.inbound_mail import MailIntake
 from infra.settings import Settings
 from integrations.mail.inbound_server import InboundServer, InboundSettings
-from tests.api.test_inbound_mail import emails_of, message
+from tests.api.inbound_bed import RELAY, dmarc_pass, email_of, inbound, message, send, token_address
+from tests.api.test_suspended_mail import held
 from tests.support.identities import Org
 from tests.support.ports import free_port
 
-
-async def _answer(port: int, msg: EmailMessage) -> str:
-    """The server's (2xx) answer text; a refusal would raise."""
-    _, reply = await aiosmtplib.send(msg, hostname="127.0.0.1", port=port, timeout=20)
-    return reply
+__all__ = ["inbound"]  # the fixture
 
 
 async def _tickets(http: httpx.AsyncClient, who: Any, subject: str) -> list[dict[str, Any]]:
@@ -40,13 +36,13 @@ async def test_out_of_office_neither_reopens_nor_opens(
     http: httpx.AsyncClient,
     org: Org,
     staff: Org,
-    engine: AsyncEngine,
-    client: Client,
     settings: Settings,
-    worker: Worker,
+    inbound: int,
+    engine: AsyncEngine,
     markers: dict[str, str],
 ) -> None:
-    sender = await emails_of(engine, org, "customer")
+    """Even from the customer's own mailbox to their own reply token: held, the ticket unchanged."""
+    sender = await email_of(engine, org, "customer")
     subject = f"Export stuck {uuid.uuid4().hex[:6]}"
     created = await http.post(
         "/v1/tickets", json={"subject": subject, "description": "x"}, headers=org["customer"].headers
@@ -57,36 +53,36 @@ async def test_out_of_office_neither_reopens_nor_opens(
     before = (await http.get(url, headers=staff["agent"].headers)).json()
     assert before["status"] == "resolved"
 
-    port = free_port()
-    async with InboundServer(MailIntake(engine, client, settings), InboundSettings(), port=port):
-        reply = message(sender, f"Re: [#{ticket_id}] {subject}", "I am out of office until Monday.")
-        new = message(sender, f"Out of office {uuid.uuid4().hex[:6]}", "I am out of office until Monday.")
-        for msg in (reply, new):
-            for name, value in markers.items():
-                msg[name] = value
-        replied = await _answer(port, reply)
-        opened = await _answer(port, new)
+    to = token_address(settings, ticket_id, org["customer"].id)
+    away = f"I am out of office until Monday {uuid.uuid4().hex[:6]}."
+    reply = message(sender, f"Re: [#{ticket_id}] {subject}", away, to=to, headers=markers)
+    fresh = f"Out of office {uuid.uuid4().hex[:6]}"
+    new = message(sender, fresh, f"{away} (new)", headers={**markers, **dmarc_pass(sender)})
+    answers = {await send(inbound, reply), await send(inbound, new)}
 
-    assert "automatic message" in replied and "automatic message" in opened
+    assert len(answers) == 1  # the same answer as any mail taken: no oracle
     after = (await http.get(url, headers=staff["agent"].headers)).json()
     assert after["status"] == "resolved" and len(after["timeline"]) == len(before["timeline"])
-    assert await _tickets(http, org["customer"], str(new["Subject"])) == []
+    assert await _tickets(http, org["customer"], fresh) == []
+    assert (await held(http, staff, away))["reason"] == "automatic"
 
 
-async def test_over_the_sender_limit_mail_is_accepted_but_opens_nothing(
+async def test_over_the_sender_limit_mail_is_held_and_opens_nothing(
     http: httpx.AsyncClient,
     org: Org,
+    staff: Org,
     engine: AsyncEngine,
     client: Client,
     settings: Settings,
     worker: Worker,
 ) -> None:
-    sender = await emails_of(engine, org, "customer")
+    sender = await email_of(engine, org, "customer")
     subjects = [f"Flood {n} {uuid.uuid4().hex[:6]}" for n in range(3)]
+    trusting = settings.model_copy(update={"mail_trusted_authserv_id": RELAY})
     port = free_port()
-    inbound = InboundSettings(smtp_inbound_sender_limit=2)
-    async with InboundServer(MailIntake(engine, client, settings), inbound, port=port):
-        answers = [await _answer(port, message(sender, subject, "again")) for subject in subjects]
-    assert "opened" in answers[0] and "opened" in answers[1]
-    assert "too many messages" in answers[2]
-    assert [len(await _tickets(http, org["customer"], subject)) for subject in subjects] == [1, 1, 0]
+    limited = InboundSettings(smtp_inbound_sender_limit=2)
+    async with InboundServer(MailIntake(engine, client, trusting), limited, port=port):
+        for subject in subjects:
+            await send(port, message(sender, subject, f"again {subject}", headers=dmarc_pass(sender)))
+    assert [len(await _tickets(http, org["customer"], s)) for s in subjects] == [1, 1, 0]
+    assert (await held(http, staff, f"again {subjects[2]}"))["reason"] == "sender_over_limit"
