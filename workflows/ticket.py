@@ -30,24 +30,7 @@ with workflow.unsafe.imports_passed_through():
         overdue_sla_deadlines,
         retarget,
     )
-    from domain.ticket.commands import (
-        AbsorbMerge,
-        AcceptConference,
-        ApplyMacro,
-        Assign,
-        Close,
-        ConvertChat,
-        Escalate,
-        Feedback,
-        MergeInto,
-        Reclassify,
-        Reopen,
-        Reply,
-        Resolve,
-        Tag,
-        TicketCommand,
-        Transfer,
-    )
+    from domain.ticket import commands as cmd
     from domain.ticket.lifecycle import (
         LifecycleDeadline,
         feedback_window_end,
@@ -81,7 +64,7 @@ FEEDBACK_AFTER_CLOSE = "feedback-after-close"
 
 
 @workflow.defn
-class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
+class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
     projection_activity = "project_ticket"
 
     @workflow.init
@@ -152,135 +135,135 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
         return self._state
 
     @workflow.update
-    async def reply(self, command: Reply) -> TicketState:
+    async def reply(self, command: cmd.Reply) -> TicketState:
         return await self._handle(command)
 
     @reply.validator
-    def _validate_reply(self, command: Reply) -> None:
+    def _validate_reply(self, command: cmd.Reply) -> None:
         self._validate(command)
 
     @workflow.update
-    async def resolve(self, command: Resolve) -> TicketState:
+    async def resolve(self, command: cmd.Resolve) -> TicketState:
         return await self._handle(command)
 
     @resolve.validator
-    def _validate_resolve(self, command: Resolve) -> None:
+    def _validate_resolve(self, command: cmd.Resolve) -> None:
         self._validate(command)
 
     @workflow.update
-    async def reopen(self, command: Reopen) -> TicketState:
+    async def reopen(self, command: cmd.Reopen) -> TicketState:
         return await self._handle(command)
 
     @reopen.validator
-    def _validate_reopen(self, command: Reopen) -> None:
+    def _validate_reopen(self, command: cmd.Reopen) -> None:
         self._validate(command)
 
     @workflow.update
-    async def close(self, command: Close) -> TicketState:
+    async def close(self, command: cmd.Close) -> TicketState:
         return await self._handle(command)
 
     @close.validator
-    def _validate_close(self, command: Close) -> None:
+    def _validate_close(self, command: cmd.Close) -> None:
         self._validate(command)
 
     @workflow.update
-    async def assign(self, command: Assign) -> TicketState:
+    async def assign(self, command: cmd.Assign) -> TicketState:
         return await self._handle(command)
 
     @assign.validator
-    def _validate_assign(self, command: Assign) -> None:
+    def _validate_assign(self, command: cmd.Assign) -> None:
         self._validate(command)
 
     @workflow.update
-    async def reclassify(self, command: Reclassify) -> TicketState:
+    async def reclassify(self, command: cmd.Reclassify) -> TicketState:
         return await self._handle(command)
 
     @reclassify.validator
-    def _validate_reclassify(self, command: Reclassify) -> None:
+    def _validate_reclassify(self, command: cmd.Reclassify) -> None:
         self._validate(command)
 
     @workflow.update
-    async def transfer(self, command: Transfer) -> TicketState:
+    async def transfer(self, command: cmd.Transfer) -> TicketState:
         return await self._handle(command)
 
     @transfer.validator
-    def _validate_transfer(self, command: Transfer) -> None:
+    def _validate_transfer(self, command: cmd.Transfer) -> None:
         self._validate(command)
 
     @workflow.update
-    async def feedback(self, command: Feedback) -> TicketState:
+    async def feedback(self, command: cmd.Feedback) -> TicketState:
         return await self._handle(command)
 
     @feedback.validator
-    def _validate_feedback(self, command: Feedback) -> None:
+    def _validate_feedback(self, command: cmd.Feedback) -> None:
         self._validate(command)
 
     @workflow.update
-    async def merge_into(self, command: MergeInto) -> TicketState:
+    async def merge_into(self, command: cmd.MergeInto) -> TicketState:
         return await self._handle(command)
 
     @merge_into.validator
-    def _validate_merge_into(self, command: MergeInto) -> None:
+    def _validate_merge_into(self, command: cmd.MergeInto) -> None:
         self._validate(command)
 
     @workflow.update
-    async def absorb_merge(self, command: AbsorbMerge) -> TicketState:
+    async def absorb_merge(self, command: cmd.AbsorbMerge) -> TicketState:
         return await self._handle(command)
 
     @absorb_merge.validator
-    def _validate_absorb_merge(self, command: AbsorbMerge) -> None:
+    def _validate_absorb_merge(self, command: cmd.AbsorbMerge) -> None:
         self._validate(command)
 
     @workflow.update
-    async def convert_chat(self, command: ConvertChat) -> TicketState:
+    async def convert_chat(self, command: cmd.ConvertChat) -> TicketState:
         return await self._handle(command)
 
     @convert_chat.validator
-    def _validate_convert_chat(self, command: ConvertChat) -> None:
+    def _validate_convert_chat(self, command: cmd.ConvertChat) -> None:
         self._validate(command)
 
     @workflow.update
-    async def accept_conference(self, command: AcceptConference) -> TicketState:
+    async def accept_conference(self, command: cmd.AcceptConference) -> TicketState:
         return await self._handle(command)
 
     @accept_conference.validator
-    def _validate_accept_conference(self, command: AcceptConference) -> None:
+    def _validate_accept_conference(self, command: cmd.AcceptConference) -> None:
         self._validate(command)
 
     @workflow.update
-    async def tag(self, command: Tag) -> TicketState:
+    async def tag(self, command: cmd.Tag) -> TicketState:
         return await self._handle(command)
 
     @tag.validator
-    def _validate_tag(self, command: Tag) -> None:
+    def _validate_tag(self, command: cmd.Tag) -> None:
         self._validate(command)
 
     @workflow.update
-    async def apply_macro(self, command: ApplyMacro) -> TicketState:
+    async def apply_macro(self, command: cmd.ApplyMacro) -> TicketState:
         """Every step of the macro and its `macro_applied` entry, in this one update (or nothing)."""
         return await self._handle(command)
 
     @apply_macro.validator
-    def _validate_apply_macro(self, command: ApplyMacro) -> None:
+    def _validate_apply_macro(self, command: cmd.ApplyMacro) -> None:
         self._validate(command)
 
     @workflow.query
-    def preview_macro(self, command: ApplyMacro) -> MacroPreview:
+    def preview_macro(self, command: cmd.ApplyMacro) -> MacroPreview:
         """What the macro would record now, or why it is refused; changes nothing (a query cannot)."""
         return preview(self._state, command)
 
     @workflow.update
-    async def escalate(self, command: Escalate) -> TicketState:
+    async def escalate(self, command: cmd.Escalate) -> TicketState:
         """Move the ticket to `escalated` and start the escalation's own workflow (`_after_record`)."""
         return await self._handle(command)
 
     @escalate.validator
-    def _validate_escalate(self, command: Escalate) -> None:
+    def _validate_escalate(self, command: cmd.Escalate) -> None:
         self._validate(command)
 
     # ---- the ticket's rules --------------------------------------------------------------------------
 
-    def _decide(self, command: TicketCommand) -> list[Change]:
+    def _decide(self, command: cmd.TicketCommand) -> list[Change]:
         return decide(self._state, command, late_feedback=self._feedback_window_open())
 
     def _evolve(self, event: Event) -> None:
@@ -320,11 +303,11 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
             if changes:
                 self._record(changes, Actor.system())
 
-    async def _after_record(self, command: TicketCommand) -> None:
-        if isinstance(command, Escalate):
+    async def _after_record(self, command: cmd.TicketCommand) -> None:
+        if isinstance(command, cmd.Escalate):
             await self._start_escalation(command)
 
-    async def _start_escalation(self, command: Escalate) -> None:
+    async def _start_escalation(self, command: cmd.Escalate) -> None:
         state = self._state
         new = NewEscalation(
             id=command.escalation_id,
