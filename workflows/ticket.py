@@ -9,6 +9,7 @@ search attributes it publishes.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationRequest
     from domain.actors import Actor, Role
     from domain.escalation.state import NewEscalation, Target
+    from domain.escalation.withdrawal import TicketClosed
     from domain.events import Change, Event
     from domain.notifications import Entity, is_notified_by_activity, notification_data, notified_before_mail
     from domain.projection_rows import ProjectionRows
@@ -30,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         overdue_sla_deadlines,
         retarget,
     )
+    from domain.ticket.closing import escalation_to_end
     from domain.ticket.commands import (
         AbsorbMerge,
         AcceptConference,
@@ -73,6 +76,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.entity import EntityWorkflow
 
 Deadline = LifecycleDeadline | SlaDeadline
+ENDS_ESCALATION = "ticket-close-ends-escalation"
 
 
 @workflow.defn
@@ -116,7 +120,8 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
     def escalation_changed(self, view: EscalationView) -> None:
         """From the escalation workflow: show its progress; resolve or reopen the ticket at its end."""
         self._record_overdue_sla()
-        changes = decide_escalation_update(self._state, view)
+        closed = self._state.status is TicketStatus.CLOSED
+        changes = decide_escalation_update(self._state, view, closed and workflow.patched(ENDS_ESCALATION))
         if changes:
             self._record(changes, Actor.system())
 
@@ -376,6 +381,26 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
         self._publish_state()
         if not workflow.patched("notify-in-projection"):
             self._notify_legacy(batch)
+        reason = escalation_to_end(self._state, batch)
+        if reason is not None and workflow.patched(ENDS_ESCALATION):
+            self._beside(asyncio.create_task(self._end_escalation(reason)))
+
+    async def _end_escalation(self, reason: str) -> None:
+        """Tell the escalation its ticket closed, then wait (settling) until it says how it ended.
+
+        A failed signal means the escalation's workflow has completed: its last news (sent before
+        it completed) is already in this history. A delivered one means it is running: it withdraws,
+        or it has just ended and its last news is on the way; either way its terminal view arrives.
+        No timer bounds the wait (the time-skipping test server also stalls on a cancelled one).
+        """
+        assert self._state.escalation is not None
+        handle = workflow.get_external_workflow_handle(escalation_workflow_id(self._state.escalation.id))
+        try:
+            await handle.signal("ticket_closed", TicketClosed(self._state.id, reason))
+        except Exception as exc:
+            workflow.logger.info("escalation of ticket %s not told: %s", self._state.id, exc)
+            return
+        await workflow.wait_condition(lambda: not self._state.escalation_active)
 
     def _notify_legacy(self, events: list[Event]) -> None:
         """Runs started before "notify-in-projection" record notifications by a regular activity each."""

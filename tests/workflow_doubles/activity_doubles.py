@@ -9,6 +9,7 @@ The real activities keep their own tests against real Postgres (tests/workflow, 
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,8 @@ class ActivityDoubles:
         self.trail_start: dict[str, int] = {}  # support_access_version's answer per user
         self.comments: list[CommentRequest] = []
         self.reject_card_creation = False
+        self.held: dict[str, asyncio.Event] = {}  # escalation id → released when set
+        self.holding: dict[str, asyncio.Event] = {}  # escalation id → set once a projection waits
         self._cards = 0
 
     def activities(self) -> list[Callable[..., Any]]:
@@ -71,7 +74,18 @@ class ActivityDoubles:
 
     @activity.defn(name="project_escalation")
     async def project_escalation(self, projection: ProjectionRows) -> int:
+        """Held while a test keeps an escalation mid-update (its handler waits for this projection)."""
+        escalation_id = str(projection.row["id"])
+        if escalation_id in self.held:
+            self.holding.setdefault(escalation_id, asyncio.Event()).set()
+            await self.held[escalation_id].wait()
         return self._project("escalation", "id", "escalation_id", projection)
+
+    def hold(self, escalation_id: str) -> asyncio.Event:
+        """Hold the escalation's projections until the returned event is set; `holding` says when one waits."""
+        self.holding[escalation_id] = asyncio.Event()
+        self.held[escalation_id] = asyncio.Event()
+        return self.held[escalation_id]
 
     @activity.defn(name="project_support_access")
     async def project_support_access(self, projection: ProjectionRows) -> int:
