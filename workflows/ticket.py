@@ -77,6 +77,7 @@ from workflows.entity import EntityWorkflow
 
 Deadline = LifecycleDeadline | SlaDeadline
 ENDS_ESCALATION = "ticket-close-ends-escalation"
+POLICY_CHANGE_RECORDS_OVERDUE = "policy-change-records-overdue"
 
 
 @workflow.defn
@@ -127,7 +128,13 @@ class TicketWorkflow(EntityWorkflow[TicketState, TicketCommand, Deadline]):
 
     @workflow.signal
     def policy_changed(self, policy: SlaPolicy) -> None:
-        """A new version of the ticket's SLA policy: keep business time used, re-target the rest."""
+        """A new version of the ticket's SLA policy: keep business time used, re-target the rest.
+
+        A warning or breach already due is recorded first (as before a command): re-targeting must
+        not erase a breach whose timer is in the same workflow task.
+        """
+        if workflow.patched(POLICY_CHANGE_RECORDS_OVERDUE):
+            self._record_overdue_sla()
         sla = self._state.sla
         if sla is None or policy.name != sla.policy.name or policy.version <= sla.policy.version:
             return
