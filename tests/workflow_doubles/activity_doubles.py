@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.notifications import NotificationRequest
 from domain.projection_rows import ProjectionRows
+from domain.sla_rollout import RolloutPage, RolloutPageRequest
 from integrations.jira.cards import CardInfo, CommentRequest, CreateCardRequest
 
 
@@ -32,6 +33,7 @@ class ActivityDoubles:
         self.trail_start: dict[str, int] = {}  # support_access_version's answer per user
         self.comments: list[CommentRequest] = []
         self.reject_card_creation = False
+        self.policy_tickets: dict[str, list[int]] = {}  # policy name → open ticket ids on it
         self.held: dict[str, asyncio.Event] = {}  # escalation id → released when set
         self.holding: dict[str, asyncio.Event] = {}  # escalation id → set once a projection waits
         self._cards = 0
@@ -46,6 +48,7 @@ class ActivityDoubles:
             self.create_card,
             self.read_cards,
             self.comment_cards,
+            self.policy_rollout_page,
         ]
 
     def timeline(self, kind: str, owner: object) -> list[tuple[int, str]]:
@@ -118,3 +121,9 @@ class ActivityDoubles:
     async def comment_cards(self, request: CommentRequest) -> int:
         self.comments.append(request)
         return len(request.keys)
+
+    @activity.defn(name="policy_rollout_page")
+    async def policy_rollout_page(self, request: RolloutPageRequest) -> RolloutPage:
+        ids = sorted(self.policy_tickets.get(request.policy, []))
+        page = [i for i in ids if i > request.after_id][: request.limit]
+        return RolloutPage(page, len(ids) if request.count_total else None)
