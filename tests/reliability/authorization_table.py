@@ -194,6 +194,10 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/admin/calendars/{name}"): admin(),
     ("PUT", "/v1/admin/sla-policies/{name}"): admin(_policy),
     ("GET", "/v1/admin/sla-policies/{name}"): admin(),
+    ("GET", "/v1/admin/sla-policies/{name}/versions/{version}/rollout"): Rule(
+        roles=ADMIN,
+        expect={"admin": frozenset({200, 404})},  # 404 until a PUT has started one
+    ),
 }
 
 
@@ -211,6 +215,7 @@ def path_values(call: Call) -> dict[str, str]:
         "article_id": ids.article_id,
         "endpoint_id": "00000000-0000-4000-8000-000000000000",  # no such webhook: admins get 404
         "name": ids.scratch,
+        "version": "1",
     }
 
 
