@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 histories: $(STAMP)
 	$(BIN)/python -m tests.histories.record
+	$(BIN)/python -m tests.histories.record_time_skipping
 
 bench: $(STAMP)
 	$(BIN)/python bench/tickets.py --size 200

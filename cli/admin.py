@@ -41,7 +41,9 @@ def _read_document(path: Path) -> dict[str, Any]:
         raise typer.BadParameter(f"{path} is not valid JSON: {exc}") from exc
     if not isinstance(doc, dict):
         raise typer.BadParameter(f"{path} must hold a JSON object")
-    return {k: v for k, v in doc.items() if k not in ("name", "version", "applied_to_open_tickets")}
+    return {
+        k: v for k, v in doc.items() if k not in ("name", "version", "rollout_workflow_id", "rollout_url")
+    }
 
 
 @orgs.command("list")

@@ -11,14 +11,16 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.escalation_projection import EscalationProjectionActivities
 from activities.jira import JiraActivities
 from activities.notifications import NotificationActivities
+from activities.policy_rollout import PolicyRolloutActivities
 from activities.projection import ProjectionActivities
 from activities.support_access_projection import SupportAccessActivities
 from integrations.jira.settings import JiraSettings
 from workflows.escalation import EscalationWorkflow
+from workflows.policy_rollout import PolicyRolloutWorkflow
 from workflows.support_access import SupportAccessWorkflow
 from workflows.ticket import TicketWorkflow
 
-WORKFLOWS: Sequence[type] = (TicketWorkflow, EscalationWorkflow, SupportAccessWorkflow)
+WORKFLOWS: Sequence[type] = (TicketWorkflow, EscalationWorkflow, SupportAccessWorkflow, PolicyRolloutWorkflow)
 
 # Pure project modules are passed through so the sandbox does not re-import them for every run.
 PASSTHROUGH = (
@@ -46,6 +48,7 @@ def activities_for(engine: AsyncEngine, jira: JiraSettings | None = None) -> lis
     notifications = NotificationActivities(engine)
     cards = JiraActivities(jira)
     support_access = SupportAccessActivities(engine)
+    rollout = PolicyRolloutActivities(engine)
     return [
         projection.project_ticket,
         escalations.project_escalation,
@@ -55,4 +58,5 @@ def activities_for(engine: AsyncEngine, jira: JiraSettings | None = None) -> lis
         cards.comment_cards,
         support_access.project_support_access,
         support_access.support_access_version,
+        rollout.page,
     ]

@@ -33,8 +33,8 @@ def steps(order: tuple[str, ...], current: str) -> list[Step]:
 
 
 def stage_steps(stage: str) -> list[Step]:
-    """Declined escalations show the steps they reached as done, and the decline separately."""
-    if stage == "declined":
+    """Declined or withdrawn escalations show no step reached, and say so separately."""
+    if stage in ("declined", "withdrawn"):
         return [Step(name, "todo") for name in STAGES]
     if stage == "resolved":
         return [Step(name, "done") for name in STAGES]
@@ -64,9 +64,10 @@ def escalation_panel(snapshot: dict[str, Any], events: list[dict[str, Any]]) -> 
         "id": snapshot["id"],
         "stage": stage,
         "declined": stage == "declined",
+        "withdrawn": stage == "withdrawn",
         "summary": snapshot.get("summary", ""),
         "description": snapshot.get("description", ""),
-        "eta": snapshot.get("eta") if stage not in ("resolved", "declined") else None,
+        "eta": snapshot.get("eta") if stage not in ("resolved", "declined", "withdrawn") else None,
         "steps": stage_steps(stage),
         "cards": [{**card, "steps": card_steps(card)} for card in snapshot.get("cards", [])],
         "timeline": stage_timeline(snapshot, events),

@@ -37,6 +37,7 @@ STAGE_LABELS = {
     "verifying": N_("Verifying resolution"),
     "resolved": N_("Resolved"),
     "declined": N_("Declined"),
+    "withdrawn": N_("Withdrawn"),
 }
 CARD_LABELS = {
     "accepted": N_("Accepted"),

@@ -42,6 +42,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.escalation.decisions import card_created, card_news, card_sync_failed, decide, opening
     from domain.escalation.read_model_rows import escalation_rows
     from domain.escalation.state import EscalationState, evolve_escalation, view_of
+    from domain.escalation.withdrawal import (
+        TicketClosed,
+        decide_withdrawal,
+        ticket_gone_reason,
+        withdrawal_comment,
+    )
     from domain.events import Change, Event
     from domain.notifications import Entity, is_notified_by_activity
     from domain.projection_rows import ProjectionRows
@@ -58,9 +64,18 @@ JIRA_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["JiraRejected", "JiraNotConfigured"],
 )
+WITHDRAWAL_COMMENT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=12,  # about half an hour of a JIRA outage
+    non_retryable_error_types=["JiraRejected", "JiraNotConfigured"],
+)
 RECONCILE_RETRY = RetryPolicy(maximum_attempts=3, non_retryable_error_types=["JiraNotConfigured"])
 JIRA_TIMEOUT = timedelta(seconds=30)
 NOTIFY_IN_PROJECTION = "escalation-notify-in-projection"
+ENDS_WITH_TICKET = "escalation-ends-with-ticket"
+RECONCILE_BESIDE_LOOP = "reconcile-beside-loop"
 
 
 @workflow.defn
@@ -76,6 +91,7 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
         )
         self._told_ticket: object = None
         self._next_reconcile: datetime | None = None
+        self._reconciling: asyncio.Task[None] | None = None  # at most one reconcile beside the loop
         if input.state is not None:
             self._begin(input.state, input.seen_requests, input.projected_version, input.unprojected)
             return
@@ -98,6 +114,11 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
     def card_changed(self, news: CardChanged) -> None:
         """From the JIRA webhook: duplicates and late deliveries are recognised and change nothing."""
         self._apply_card_news(news)
+
+    @workflow.signal
+    def ticket_closed(self, news: TicketClosed) -> None:
+        """From the ticket's workflow: its ticket closed or merged, so an active escalation is withdrawn."""
+        self._withdraw(news.reason)
 
     @workflow.update
     async def opened(self) -> EscalationState:
@@ -173,6 +194,15 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
             )
             self._beside(asyncio.create_task(self._comment_cards(text)))
 
+    def _withdraw(self, reason: str) -> None:
+        """Record the withdrawal and tell the dev cards (beside the loop); an ended one keeps its end."""
+        changes = decide_withdrawal(self._state, reason)
+        if not changes:
+            return
+        self._record(changes, Actor.system())
+        if self._state.cards:
+            self._beside(asyncio.create_task(self._comment_withdrawal()))
+
     def _apply_card_news(self, news: CardChanged) -> None:
         try:
             changes, actor = card_news(self._state, news)
@@ -192,7 +222,11 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
     async def _on_deadline(self, deadline: EscalationDeadline) -> None:
         if deadline.action is EscalationClock.RECONCILE:
             self._next_reconcile = workflow.now() + timedelta(seconds=self._settings.reconcile_seconds)
-            await self._reconcile()
+            if not workflow.patched(RECONCILE_BESIDE_LOOP):
+                await self._reconcile()  # runs started before the patch: the loop waits for it
+            elif self._reconciling is None or self._reconciling.done():
+                self._reconciling = asyncio.create_task(self._reconcile())
+                self._beside(self._reconciling)
             return
         self._record(decide_deadline(self._state, deadline.action), Actor.system())
 
@@ -234,6 +268,21 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
                 schedule_to_close_timeout=timedelta(days=1),
                 retry_policy=JIRA_RETRY,
                 summary="comment on dev cards",
+            )
+        except ActivityError as exc:
+            self._record(card_sync_failed("comment", str(exc.cause or exc)), Actor.system())
+
+    async def _comment_withdrawal(self) -> None:
+        """The last word to the dev cards, bounded by attempts rather than a day: the ended
+        escalation's workflow completes only after it (settling waits for side tasks)."""
+        keys = [c.key for c in self._state.cards]
+        try:
+            await workflow.execute_activity_method(
+                JiraActivities.comment_cards,
+                CommentRequest(keys, withdrawal_comment(self._state)),
+                start_to_close_timeout=JIRA_TIMEOUT,
+                retry_policy=WITHDRAWAL_COMMENT_RETRY,
+                summary="tell dev cards the escalation was withdrawn",
             )
         except ActivityError as exc:
             self._record(card_sync_failed("comment", str(exc.cause or exc)), Actor.system())
@@ -301,10 +350,14 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
         handle = workflow.get_external_workflow_handle(ticket_workflow_id(self._state.ticket_id))
         try:
             await handle.signal("escalation_changed", view)
-        except Exception as exc:  # the ticket was closed meanwhile: nothing left to tell
+        except Exception as exc:  # the ticket's workflow has completed: nothing left to tell
             workflow.logger.info(
                 "ticket %s not told about %s: %s", self._state.ticket_id, self._state.id, exc
             )
+            self._told_ticket = view
+            if self._state.active and workflow.patched(ENDS_WITH_TICKET):
+                self._withdraw(ticket_gone_reason(self._state.ticket_id))
+            return
         self._told_ticket = view
 
     def _continued(self) -> EscalationInput:

@@ -9,6 +9,7 @@ search attributes it publishes.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationRequest
     from domain.actors import Actor, Role
     from domain.escalation.state import NewEscalation, Target
+    from domain.escalation.withdrawal import TicketClosed
     from domain.events import Change, Event
     from domain.notifications import Entity, is_notified_by_activity, notification_data, notified_before_mail
     from domain.projection_rows import ProjectionRows
@@ -31,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         retarget,
     )
     from domain.ticket import commands as cmd
+    from domain.ticket.closing import escalation_to_end
     from domain.ticket.lifecycle import (
         LifecycleDeadline,
         feedback_window_end,
@@ -61,6 +64,8 @@ Deadline = LifecycleDeadline | SlaDeadline
 # A closed ticket's run stays for the feedback window instead of completing at the close. Runs that
 # recorded a close before this patch completed right there, and replay the same way.
 FEEDBACK_AFTER_CLOSE = "feedback-after-close"
+ENDS_ESCALATION = "ticket-close-ends-escalation"
+POLICY_CHANGE_RECORDS_OVERDUE = "policy-change-records-overdue"
 
 
 @workflow.defn
@@ -105,13 +110,20 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
     def escalation_changed(self, view: EscalationView) -> None:
         """From the escalation workflow: show its progress; resolve or reopen the ticket at its end."""
         self._record_overdue_sla()
-        changes = decide_escalation_update(self._state, view)
+        closed = self._state.status is TicketStatus.CLOSED
+        changes = decide_escalation_update(self._state, view, closed and workflow.patched(ENDS_ESCALATION))
         if changes:
             self._record(changes, Actor.system())
 
     @workflow.signal
     def policy_changed(self, policy: SlaPolicy) -> None:
-        """A new version of the ticket's SLA policy: keep business time used, re-target the rest."""
+        """A new version of the ticket's SLA policy: keep business time used, re-target the rest.
+
+        A warning or breach already due is recorded first (as before a command): re-targeting must
+        not erase a breach whose timer is in the same workflow task.
+        """
+        if workflow.patched(POLICY_CHANGE_RECORDS_OVERDUE):
+            self._record_overdue_sla()
         sla = self._state.sla
         if sla is None or policy.name != sla.policy.name or policy.version <= sla.policy.version:
             return
@@ -380,6 +392,26 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         self._publish_state()
         if not workflow.patched("notify-in-projection"):
             self._notify_legacy(batch)
+        reason = escalation_to_end(self._state, batch)
+        if reason is not None and workflow.patched(ENDS_ESCALATION):
+            self._beside(asyncio.create_task(self._end_escalation(reason)))
+
+    async def _end_escalation(self, reason: str) -> None:
+        """Tell the escalation its ticket closed, then wait (settling) until it says how it ended.
+
+        A failed signal means the escalation's workflow has completed: its last news (sent before
+        it completed) is already in this history. A delivered one means it is running: it withdraws,
+        or it has just ended and its last news is on the way; either way its terminal view arrives.
+        No timer bounds the wait (the time-skipping test server also stalls on a cancelled one).
+        """
+        assert self._state.escalation is not None
+        handle = workflow.get_external_workflow_handle(escalation_workflow_id(self._state.escalation.id))
+        try:
+            await handle.signal("ticket_closed", TicketClosed(self._state.id, reason))
+        except Exception as exc:
+            workflow.logger.info("escalation of ticket %s not told: %s", self._state.id, exc)
+            return
+        await workflow.wait_condition(lambda: not self._state.escalation_active)
 
     def _notify_legacy(self, events: list[Event]) -> None:
         """Runs started before "notify-in-projection" record notifications by a regular activity each."""

@@ -1,32 +1,27 @@
-"""Calendars and SLA policies: versioned, validated, and applied to open tickets on change."""
+"""Calendars and SLA policies: versioned, validated, and rolled out to open tickets by a workflow."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
-from fastapi import APIRouter
-from sqlalchemy import select
+from fastapi import APIRouter, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.client import Client
 
 from api.auth import require_roles
 from api.context import ContextDep
-from api.deps import EngineDep, TemporalDep
+from api.deps import EngineDep, SettingsDep, TemporalDep
 from api.pagination import Cursor, Limit
-from api.schemas.sla import CalendarIn, CalendarOut, CalendarPage, PolicyIn, PolicyOut, PolicyPage
+from api.schemas.sla import CalendarIn, CalendarOut, CalendarPage, PolicyIn, PolicyOut, PolicyPage, RolloutOut
 from domain.actors import Role
 from domain.calendar import BusinessCalendar, CalendarError
-from domain.sla import SlaPolicy
+from domain.sla_rollout import rollout_workflow_id
 from infra.log import get_logger
 from services.audit import audit
 from services.pagination import Page, decode_cursor, page_of
+from services.policy_rollout import rollout_progress, start_rollout
 from services.problems import Problem, not_found
 from store import sla_store
-from store.tables import tickets
-from workflows.ticket import TicketWorkflow
-from workflows.ticket_input import ticket_workflow_id
 
 router = APIRouter(prefix="/v1/admin", tags=["sla"], dependencies=[require_roles(Role.ADMIN)])
 log = get_logger(__name__)
@@ -112,10 +107,21 @@ def _validate_rules(body: PolicyIn) -> None:
 
 
 @router.put(
-    "/sla-policies/{name}", response_model=PolicyOut, summary="Create or replace a policy (new version)"
+    "/sla-policies/{name}",
+    response_model=PolicyOut,
+    status_code=202,
+    summary="Create or replace a policy (new version); its rollout to open tickets runs as a workflow",
 )
-async def put_policy(name: str, body: PolicyIn, context: ContextDep, client: TemporalDep) -> PolicyOut:
-    """Open tickets on this policy keep the business time they used and are re-targeted."""
+async def put_policy(
+    name: str,
+    body: PolicyIn,
+    context: ContextDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+    response: Response,
+) -> PolicyOut:
+    """Open tickets on this policy keep the business time they used and are re-targeted, durably:
+    the answer says where to watch the rollout (`rollout_url`, and the workflow id for the UI)."""
     _check_name(name)
     _validate_rules(body)
     doc = body.model_dump(mode="json")
@@ -127,33 +133,28 @@ async def put_policy(name: str, body: PolicyIn, context: ContextDep, client: Tem
         version = await sla_store.put_policy(conn, name, doc)
         await audit(context, "sla_policy.changed", f"sla_policy:{name}", {"version": version, **doc}, conn)
         policy = await sla_store.build_policy(conn, name)
-        open_ids = (
-            (
-                await conn.execute(
-                    select(tickets.c.id).where(tickets.c.sla_policy == name, tickets.c.status != "closed")
-                )
-            )
-            .scalars()
-            .all()
-        )
     assert policy is not None
-    applied = await _apply_to_tickets(client, policy, list(open_ids))
-    return PolicyOut(name=name, version=version, applied_to_open_tickets=applied, **doc)
+    workflow_id = await start_rollout(client, settings, policy)
+    url = f"/v1/admin/sla-policies/{name}/versions/{version}/rollout"
+    response.headers["Location"] = url
+    return PolicyOut(name=name, version=version, rollout_workflow_id=workflow_id, rollout_url=url, **doc)
 
 
-async def _apply_to_tickets(client: Client, policy: SlaPolicy, ticket_ids: list[int]) -> int:
-    """Signal each open ticket; a ticket that closed meanwhile is skipped."""
-    limit = asyncio.Semaphore(20)
-
-    async def one(ticket_id: int) -> bool:
-        async with limit:
-            try:
-                handle = client.get_workflow_handle(ticket_workflow_id(ticket_id))
-                await handle.signal(TicketWorkflow.policy_changed, policy)
-                return True
-            except Exception as exc:
-                log.warning("policy change not delivered", ticket_id=ticket_id, error=str(exc))
-                return False
-
-    results = await asyncio.gather(*(one(t) for t in ticket_ids))
-    return sum(results)
+@router.get(
+    "/sla-policies/{name}/versions/{version}/rollout",
+    response_model=RolloutOut,
+    summary="How far a policy version's rollout to open tickets got (applied / total / failed)",
+)
+async def get_rollout(name: str, version: int, client: TemporalDep) -> RolloutOut:
+    progress = await rollout_progress(client, name, version)
+    if progress is None:
+        raise not_found("rollout")
+    return RolloutOut(
+        workflow_id=rollout_workflow_id(name, version),
+        policy=progress.policy,
+        version=progress.version,
+        total=progress.total,
+        applied=progress.applied,
+        failed=progress.failed,
+        done=progress.done,
+    )

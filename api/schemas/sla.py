@@ -60,9 +60,22 @@ class PolicyIn(StrictBody):
 class PolicyOut(PolicyIn):
     name: str
     version: int
-    applied_to_open_tickets: int | None = Field(
-        default=None, description="on PUT: how many open tickets were re-targeted to this version"
+    rollout_workflow_id: str | None = Field(
+        default=None, description="on PUT: the workflow re-targeting open tickets (Temporal UI)"
     )
+    rollout_url: str | None = Field(default=None, description="on PUT: where to watch the rollout's progress")
+
+
+class RolloutOut(BaseModel):
+    """A policy version's rollout to the open tickets on that policy."""
+
+    workflow_id: str = Field(description="PolicyRolloutWorkflow's id, to find it in the Temporal UI")
+    policy: str
+    version: int
+    total: int = Field(description="open tickets on the policy when the rollout began (and any found later)")
+    applied: int = Field(description="tickets signalled the new version")
+    failed: int = Field(description="tickets whose workflow had completed (closed meanwhile)")
+    done: bool
 
 
 class SlaClockOut(BaseModel):

@@ -25,6 +25,7 @@ class Stage(StrEnum):
     VERIFYING = "verifying"
     RESOLVED = "resolved"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # the ticket closed (or merged) before the escalation ended
 
 
 class Target(StrEnum):
@@ -32,7 +33,7 @@ class Target(StrEnum):
     PRODUCT = "product"
 
 
-TERMINAL = frozenset({Stage.RESOLVED, Stage.DECLINED})
+TERMINAL = frozenset({Stage.RESOLVED, Stage.DECLINED, Stage.WITHDRAWN})
 # Moves an engineer may make by hand; moves back are allowed where the seeds allow them.
 MANUAL_MOVES: dict[Stage, frozenset[Stage]] = {
     Stage.SUBMITTED: frozenset({Stage.IN_REVIEW, Stage.ENGINEERING, Stage.DECLINED}),
@@ -41,6 +42,7 @@ MANUAL_MOVES: dict[Stage, frozenset[Stage]] = {
     Stage.VERIFYING: frozenset({Stage.ENGINEERING}),
     Stage.RESOLVED: frozenset(),
     Stage.DECLINED: frozenset(),
+    Stage.WITHDRAWN: frozenset(),
 }
 ENGINEERING_ROLES = frozenset({Role.ENGINEER, Role.ADMIN, Role.AGENT})
 VERIFYING_ROLES = frozenset({Role.CUSTOMER, Role.ORG_ADMIN})
@@ -90,6 +92,7 @@ class EscalationState:
     verification_reminded: bool = False
     decline_reason: str | None = None
     resolution: str | None = None
+    withdrawal_reason: str | None = None
     card_creations_pending: int = 0
     version: int = 0
 
@@ -281,6 +284,8 @@ def evolve_escalation(state: EscalationState, event: Event) -> None:
             state.decline_reason = data.get("reason")
         elif state.stage is Stage.RESOLVED:
             state.resolution = data.get("reason")
+        elif state.stage is Stage.WITHDRAWN:
+            state.withdrawal_reason = data.get("reason")
     elif event.type == "eta_set":
         state.eta = data["to"]
         state.eta_passed = False
@@ -318,7 +323,8 @@ def _iso(value: date | None) -> str | None:
 
 def view_of(state: EscalationState) -> EscalationView:
     """What the ticket shows of its escalation (the seeds' progress bar)."""
-    reason = state.decline_reason if state.stage is Stage.DECLINED else state.resolution
+    reasons = {Stage.DECLINED: state.decline_reason, Stage.WITHDRAWN: state.withdrawal_reason}
+    reason = reasons.get(state.stage, state.resolution)
     return EscalationView(
         id=state.id,
         stage=state.stage.value,

@@ -153,7 +153,8 @@ class TicketState:
 
     @property
     def escalation_active(self) -> bool:
-        return self.escalation is not None and self.escalation.stage not in ("resolved", "declined")
+        ended = ("resolved", "declined", "withdrawn")
+        return self.escalation is not None and self.escalation.stage not in ended
 
     @classmethod
     def opened(cls, new: NewTicket, at: datetime) -> TicketState:

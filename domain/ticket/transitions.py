@@ -385,14 +385,22 @@ def decide_conference_reminder(state: TicketState) -> list[Change]:
     return [Change("conference_reminder", {"scheduled_at": conference.scheduled_at.isoformat()})]
 
 
-def decide_escalation_update(state: TicketState, view: EscalationView) -> list[Change]:
-    """News from the escalation workflow: show its progress, and resolve or reopen the ticket at its end."""
-    if state.status is S.CLOSED:
+def decide_escalation_update(
+    state: TicketState, view: EscalationView, shown_after_close: bool = False
+) -> list[Change]:
+    """News from the escalation workflow: show its progress, and resolve or reopen the ticket at its end.
+
+    `shown_after_close`: a closed ticket still shows how its escalation ended (withdrawn because of
+    the close, or resolved at the same moment), so the two never disagree; its status stays closed.
+    """
+    if state.status is S.CLOSED and not shown_after_close:
         return []
     current = state.escalation
     if current is not None and current.id == view.id and asdict(current) == asdict(view):
         return []
     changes = [Change("escalation_updated", asdict(view))]
+    if state.status is S.CLOSED:
+        return changes
     if state.status is S.ESCALATED and view.stage == "resolved":
         changes += _status_change(state, S.RESOLVED, f"escalation {view.id} resolved")
     elif state.status is S.ESCALATED and view.stage == "declined":

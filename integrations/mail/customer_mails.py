@@ -92,7 +92,8 @@ async def escalation_stage(o: Occasion) -> Composed:
         return await verification_request(o)
     stage = str(o.note.data.get("to"))
     escalation = await o.escalation()
-    eta: date | None = escalation["eta"] if escalation and stage not in ("resolved", "declined") else None
+    ended = ("resolved", "declined", "withdrawn")
+    eta: date | None = escalation["eta"] if escalation and stage not in ended else None
     return o.mails(
         await customers_of(o.conn, o.ticket),
         lambda r: t.escalation_stage_changed(

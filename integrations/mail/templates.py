@@ -54,6 +54,7 @@ _STAGES = {
         "verifying": "waiting for your verification",
         "resolved": "resolved",
         "declined": "declined",
+        "withdrawn": "withdrawn (the ticket was closed)",
     },
     PT_BR: {
         "submitted": "enviada",
@@ -62,6 +63,7 @@ _STAGES = {
         "verifying": "aguardando sua verificação",
         "resolved": "resolvida",
         "declined": "recusada",
+        "withdrawn": "encerrada (o chamado foi fechado)",
     },
 }
 _FOOTER = {

@@ -68,7 +68,7 @@ async def test_product_policy_applies_and_changes_retarget_open_tickets(
     cal = await http.put(f"/v1/admin/calendars/{name}", json=ALWAYS, headers=admin)
     assert cal.status_code == 200 and cal.json()["version"] == 1
     r = await http.put(f"/v1/admin/sla-policies/{name}", json=fast_policy(name, 30, product), headers=admin)
-    assert r.status_code == 200 and r.json()["version"] == 1
+    assert r.status_code == 202 and r.json()["version"] == 1
     body = {"subject": "Slow dashboard", "description": "x", "severity": 1, "product": product}
     ticket = (await http.post("/v1/tickets", json=body, headers=org["customer"].headers)).json()
     assert ticket["sla"]["policy"] == name and ticket["sla"]["policy_version"] == 1
@@ -90,7 +90,29 @@ async def test_product_policy_applies_and_changes_retarget_open_tickets(
     assert len(not_breached.json()["items"]) == 1
 
     r = await http.put(f"/v1/admin/sla-policies/{name}", json=fast_policy(name, 90, product), headers=admin)
-    assert r.json()["version"] == 2 and r.json()["applied_to_open_tickets"] == 1
+    assert r.status_code == 202 and r.json()["version"] == 2
+    assert (
+        r.headers["location"]
+        == r.json()["rollout_url"]
+        == f"/v1/admin/sla-policies/{name}/versions/2/rollout"
+    )
+    assert r.json()["rollout_workflow_id"] == f"sla-policy-rollout-{name}-v2"
+    for _ in range(100):
+        rollout = (await http.get(r.json()["rollout_url"], headers=admin)).json()
+        if rollout["done"]:
+            break
+        await asyncio.sleep(0.1)
+    assert rollout == {
+        "workflow_id": f"sla-policy-rollout-{name}-v2",
+        "policy": name,
+        "version": 2,
+        "total": 1,
+        "applied": 1,
+        "failed": 0,
+        "done": True,
+    }
+    missing = await http.get(f"/v1/admin/sla-policies/{name}/versions/9/rollout", headers=admin)
+    assert missing.status_code == 404
     for _ in range(50):
         seen = (await http.get(f"/v1/tickets/{ticket['id']}", headers=admin)).json()
         if seen["sla"]["policy_version"] == 2:

@@ -240,6 +240,10 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/admin/macros"): admin(lambda call: {"name": f"Matrix {call.index}", "reply": "Hello"}),
     ("GET", "/v1/admin/macros"): admin(),
     ("DELETE", "/v1/admin/macros/{macro_id}"): Rule(roles=ADMIN, expect=UNKNOWN_FOR_ADMIN),
+    ("GET", "/v1/admin/sla-policies/{name}/versions/{version}/rollout"): Rule(
+        roles=ADMIN,
+        expect={"admin": frozenset({200, 404})},  # 404 until a PUT has started one
+    ),
 }
 
 
@@ -261,6 +265,7 @@ def path_values(call: Call) -> dict[str, str]:
         "macro_id": NO_SUCH,
         "name": ids.scratch,
         "mail_id": "00000000-0000-4000-8000-000000000000",  # no such held message: staff get 404
+        "version": "1",
     }
 
 

@@ -64,3 +64,41 @@ async def test_a_reply_in_the_same_task_as_an_overdue_warning_keeps_the_warning(
     assert types.index("sla_warning") < types.index("reply_added"), types
     warning = next(e for e in await read_events(engine, new.id) if e["type"] == "sla_warning")
     assert abs(datetime.fromisoformat(warning["data"]["due"]) - warning_due) < timedelta(seconds=1)
+
+
+async def test_a_policy_change_in_the_same_task_as_an_overdue_warning_keeps_the_warning(
+    client: Client, engine: AsyncEngine, settings: Settings
+) -> None:
+    """The new version's longer target would move the warning into the future: it is recorded first."""
+    from dataclasses import replace
+
+    from entrypoints.worker import build_worker
+
+    queue_settings = settings.model_copy(update={"temporal_task_queue": f"overdue-{uuid.uuid4().hex[:8]}"})
+    async with build_worker(client, queue_settings):
+        handle, new = await start_ticket(
+            client,
+            engine,
+            queue_settings.temporal_task_queue,
+            publish_search_attributes=False,
+            sla_policy=fast_policy(),
+        )
+        opened = await handle.execute_update(TicketWorkflow.opened)
+    assert opened.sla is not None
+    clock = opened.sla.clock(FIRST_RESPONSE)
+    warning_due = clock.at_used(opened.sla.calendar, clock.target_seconds * WARNING_RATIO)
+    assert warning_due is not None
+    await asyncio.sleep(max(0.0, (warning_due - datetime.now(warning_due.tzinfo)).total_seconds()) + 1)
+
+    slower = tuple(PolicyRule(severity, 600, 6000) for severity in (1, 2, 3, 4))
+    await handle.signal(TicketWorkflow.policy_changed, replace(fast_policy(), version=2, rules=slower))
+    async with build_worker(client, queue_settings):
+        for _ in range(100):
+            types = [e["type"] for e in await read_events(engine, new.id)]
+            if "sla_policy_changed" in types:
+                break
+            await asyncio.sleep(0.1)
+        await handle.terminate("test over")
+
+    assert "sla_warning" in types, types
+    assert types.index("sla_warning") < types.index("sla_policy_changed"), types

@@ -9,6 +9,7 @@ The real activities keep their own tests against real Postgres (tests/workflow, 
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.notifications import NotificationRequest
 from domain.projection_rows import ProjectionRows
+from domain.sla_rollout import RolloutPage, RolloutPageRequest
 from integrations.jira.cards import CardInfo, CommentRequest, CreateCardRequest
 
 
@@ -31,6 +33,9 @@ class ActivityDoubles:
         self.trail_start: dict[str, int] = {}  # support_access_version's answer per user
         self.comments: list[CommentRequest] = []
         self.reject_card_creation = False
+        self.policy_tickets: dict[str, list[int]] = {}  # policy name → open ticket ids on it
+        self.held: dict[str, asyncio.Event] = {}  # escalation id → released when set
+        self.holding: dict[str, asyncio.Event] = {}  # escalation id → set once a projection waits
         self._cards = 0
 
     def activities(self) -> list[Callable[..., Any]]:
@@ -43,6 +48,7 @@ class ActivityDoubles:
             self.create_card,
             self.read_cards,
             self.comment_cards,
+            self.policy_rollout_page,
         ]
 
     def timeline(self, kind: str, owner: object) -> list[tuple[int, str]]:
@@ -71,7 +77,18 @@ class ActivityDoubles:
 
     @activity.defn(name="project_escalation")
     async def project_escalation(self, projection: ProjectionRows) -> int:
+        """Held while a test keeps an escalation mid-update (its handler waits for this projection)."""
+        escalation_id = str(projection.row["id"])
+        if escalation_id in self.held:
+            self.holding.setdefault(escalation_id, asyncio.Event()).set()
+            await self.held[escalation_id].wait()
         return self._project("escalation", "id", "escalation_id", projection)
+
+    def hold(self, escalation_id: str) -> asyncio.Event:
+        """Hold the escalation's projections until the returned event is set; `holding` says when one waits."""
+        self.holding[escalation_id] = asyncio.Event()
+        self.held[escalation_id] = asyncio.Event()
+        return self.held[escalation_id]
 
     @activity.defn(name="project_support_access")
     async def project_support_access(self, projection: ProjectionRows) -> int:
@@ -104,3 +121,9 @@ class ActivityDoubles:
     async def comment_cards(self, request: CommentRequest) -> int:
         self.comments.append(request)
         return len(request.keys)
+
+    @activity.defn(name="policy_rollout_page")
+    async def policy_rollout_page(self, request: RolloutPageRequest) -> RolloutPage:
+        ids = sorted(self.policy_tickets.get(request.policy, []))
+        page = [i for i in ids if i > request.after_id][: request.limit]
+        return RolloutPage(page, len(ids) if request.count_total else None)

@@ -1,0 +1,154 @@
+"""Histories that need time to pass (timers firing) or JIRA, recorded on the time-skipping test server
+with the workflow doubles' activities (tests/workflow_doubles): no PostgreSQL, no JIRA, no waiting.
+
+`make histories` runs it after record.py. Each scenario names the paths it puts on record:
+- ticket_breached_policy_changed_auto_resolved: a policy change received, SLA warnings and breaches
+  fired by their timers, the pending → auto-resolved timer, auto-close;
+- escalation_card_withdrawn_with_ticket: a JIRA card created, a reconcile beside the loop, the
+  ticket closed by the requester ending its escalation (withdrawn, dev cards told);
+- escalation_outlived_its_ticket: an escalation whose ticket's workflow had completed withdraws itself;
+- policy_rollout_continued: a policy rollout that continued as new (its first and its last run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.escalation.commands import CreateCard, MoveStage
+from domain.escalation.state import NewEscalation, Target
+from domain.sla import default_policy
+from domain.sla_rollout import PolicyRolloutInput, rollout_workflow_id
+from domain.ticket.commands import Close, Reply
+from entrypoints.registry import WORKFLOWS, sandbox_runner
+from infra.binaries import temporal_test_server
+from tests.support.tickets import AGENT, customer
+from tests.workflow.test_sla_clocks import advance_to
+from tests.workflow_doubles.activity_doubles import ActivityDoubles
+from tests.workflow_doubles.conftest import DoublesWorld
+from tests.workflow_doubles.test_escalation_rules import ENGINEER, escalated
+from workflows.escalation import EscalationWorkflow
+from workflows.escalation_input import EscalationInput, EscalationSettings, escalation_workflow_id
+from workflows.policy_rollout import PolicyRolloutWorkflow
+from workflows.ticket import TicketWorkflow
+
+HERE = Path(__file__).parent
+Scenario = Callable[[DoublesWorld], Awaitable[list[WorkflowHandle]]]
+
+
+async def ticket_breached_policy_changed_auto_resolved(world: DoublesWorld) -> list[WorkflowHandle]:
+    await advance_to(world.env, 0, 10, 0)  # a Monday, 10:00 in São Paulo
+    ticket, _ = await world.start_ticket(severity=1, sla_policy=default_policy())
+    await ticket.execute_update(TicketWorkflow.opened)
+    await ticket.signal(TicketWorkflow.policy_changed, replace(default_policy(), version=2))
+    await world.env.sleep(timedelta(days=1))  # first response and resolution breached by their timers
+    await ticket.execute_update(
+        TicketWorkflow.reply, Reply(actor=AGENT, body="Could you send the log?", await_customer=True)
+    )
+    await world.env.sleep(timedelta(days=15))  # reminded, auto-resolved after 10 days, closed 4 days later
+    await ticket.result()
+    return [ticket]
+
+
+async def escalation_card_withdrawn_with_ticket(world: DoublesWorld) -> list[WorkflowHandle]:
+    ticket, escalation, _, _ = await escalated(world)
+    await escalation.execute_update(EscalationWorkflow.create_card, CreateCard(ENGINEER))
+    while not (await escalation.query(EscalationWorkflow.state)).cards:
+        await asyncio.sleep(0.05)
+    await escalation.execute_update(
+        EscalationWorkflow.move_stage, MoveStage(ENGINEER, "engineering", "on it")
+    )
+    await world.env.sleep(timedelta(seconds=1000))  # a reconcile (every 900 s) beside the loop
+    requester = customer((await ticket.query(TicketWorkflow.state)).requester_id)
+    await ticket.execute_update(TicketWorkflow.close, Close(actor=requester))
+    await escalation.result()
+    await ticket.result()
+    return [ticket, escalation]
+
+
+async def escalation_outlived_its_ticket(world: DoublesWorld) -> list[WorkflowHandle]:
+    ticket, new = await world.start_ticket()
+    await ticket.execute_update(TicketWorkflow.close, Close(actor=customer(new.requester_id)))
+    await ticket.result()
+    orphan = NewEscalation(
+        f"CP-H{uuid.uuid4().hex[:6]}", new.id, new.org_id, new.requester_id, Target.ENGINEERING, "s", "d", "a"
+    )
+    escalation = await world.client.start_workflow(
+        EscalationWorkflow.run,
+        EscalationInput(new=orphan, settings=EscalationSettings(publish_search_attributes=False)),
+        id=escalation_workflow_id(orphan.id),
+        task_queue=world.queue,
+    )
+    await escalation.result()
+    return [escalation]
+
+
+async def policy_rollout_continued(world: DoublesWorld) -> list[WorkflowHandle]:
+    policy = replace(default_policy(), name=f"h-{uuid.uuid4().hex[:6]}", version=2)
+    ticket, _ = await world.start_ticket(sla_policy=replace(policy, version=1))
+    await ticket.execute_update(TicketWorkflow.opened)
+    ticket_id = int(ticket.id.split("-")[-1])
+    world.doubles.policy_tickets[policy.name] = [ticket_id, ticket_id + 1]
+    rollout = await world.client.start_workflow(
+        PolicyRolloutWorkflow.run,
+        PolicyRolloutInput(policy, page_size=1, pages_per_run=1),
+        id=rollout_workflow_id(policy.name, policy.version),
+        task_queue=world.queue,
+    )
+    progress = await rollout.result()
+    assert (progress.applied, progress.failed, progress.done) == (1, 1, True), progress
+    await ticket.terminate("recorded")
+    first = world.client.get_workflow_handle(rollout.id, run_id=rollout.first_execution_run_id)
+    return [first, rollout]
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "ticket_breached_policy_changed_auto_resolved": ticket_breached_policy_changed_auto_resolved,
+    "escalation_card_withdrawn_with_ticket": escalation_card_withdrawn_with_ticket,
+    "escalation_outlived_its_ticket": escalation_outlived_its_ticket,
+    "policy_rollout_continued": policy_rollout_continued,
+}
+
+
+async def record(only: set[str] | None = None) -> None:
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    doubles = ActivityDoubles()
+    queue = f"histories-{uuid.uuid4().hex[:6]}"
+    worker = Worker(
+        env.client,
+        task_queue=queue,
+        workflows=list(WORKFLOWS),
+        activities=doubles.activities(),
+        workflow_runner=sandbox_runner(),
+    )
+    try:
+        async with worker:
+            world = DoublesWorld(env, queue, doubles)
+            for name, scenario in SCENARIOS.items():
+                if only and name not in only:
+                    continue
+                for n, handle in enumerate(await scenario(world)):
+                    history = await handle.fetch_history()
+                    kind = handle.id.split("-")[0]
+                    if kind == "sla":  # the rollout's first run and its last (started by continue-as-new)
+                        kind = "rollout_first" if n == 0 else "rollout_last"
+                    (HERE / f"{name}.{kind}.json").write_text(history.to_json())
+                    print(f"recorded {name} ({kind}): {len(history.events)} events")
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(record(set(sys.argv[1:]) or None))
+    sys.stdout.flush()
+    os._exit(0)
