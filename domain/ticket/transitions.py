@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.actors import CUSTOMER_ROLES, STAFF_ROLES, Actor, Role
-from domain.errors import InvalidCommand, TransitionRejected
+from domain.actors import CUSTOMER_ROLES, STAFF_ROLES, Actor, Role, refuse_attestation
+from domain.errors import ActionForbidden, InvalidCommand, TransitionRejected
 from domain.events import Change, Event
 from domain.sla import SlaDeadline, retarget, sync_clocks
 from domain.ticket.commands import (
@@ -201,7 +201,12 @@ def _decide_reopen(state: TicketState, command: Any) -> list[Change]:
 
 
 def _decide_close(state: TicketState, command: Any) -> list[Change]:
+    """The requester or their org admin closes; a cc may reply but not close, nor may support access."""
     assert isinstance(command, Close)
+    refuse_attestation(command.actor, "close", state.status.value)
+    if command.actor.role is Role.CUSTOMER and command.actor.user_id != state.requester_id:
+        reason = "only the requester or an org admin closes a ticket"
+        raise ActionForbidden("close", state.status.value, reason)
     return _status_change(state, S.CLOSED, command.reason or "closed by the requester")
 
 
@@ -313,6 +318,7 @@ def _decide_escalate(state: TicketState, command: Any) -> list[Change]:
 
 def _decide_feedback(state: TicketState, command: Any) -> list[Change]:
     assert isinstance(command, Feedback)
+    refuse_attestation(command.actor, "feedback", state.status.value)
     if command.actor.user_id != state.requester_id:
         raise TransitionRejected(
             "feedback", state.status.value, [], "only the requester answers the satisfaction survey"
