@@ -31,6 +31,7 @@ from services.routing import group_for_new_ticket
 from services.workflow_updates import update_name
 from store import identities
 from store.idempotency import IdempotencyConflict, claim, request_hash
+from store.scope import Scope
 from store.sla_store import policy_for_ticket
 from store.ticket_queries import get_ticket_row, next_ticket_id, similar_open_tickets
 from workflows import search_attributes as sa
@@ -76,7 +77,7 @@ async def open_ticket(
         if existing is not None:
             return ticket_id, existing
         if not draft.allow_duplicate:
-            await _refuse_duplicates(conn, org_id, draft.subject)
+            await _refuse_duplicates(conn, context.scope, org_id, draft.subject)
         policy = await policy_for_ticket(conn, org_id, draft.product)
         group_id = await group_for_new_ticket(conn, _facts(draft, org_id))
     ids = [r["id"] for r in refs]
@@ -167,17 +168,23 @@ async def _requester_for(context: Context, draft: TicketDraft) -> tuple[str, str
     return str(user["id"]), str(user["org_id"])
 
 
-async def _refuse_duplicates(conn: AsyncConnection, org_id: str, subject: str) -> None:
-    """One ticket per subject (seed 001): answer with the similar open tickets unless the caller insists."""
-    similar = await similar_open_tickets(conn, org_id, subject)
-    if similar:
-        raise Problem(
-            409,
-            f"a similar ticket is already open (#{similar[0]['id']}); "
-            "send allow_duplicate: true to open anyway",
-            type_="/problems/possible-duplicate",
-            similar=similar,
-        )
+async def _refuse_duplicates(conn: AsyncConnection, scope: Scope, org_id: str, subject: str) -> None:
+    """One ticket per subject (seed 001): answer with the similar open tickets unless the caller insists.
+
+    The organisation's tickets decide the refusal, but `similar` lists only those the caller may see
+    (a customer does not see a colleague's ticket); `similar_count` how many there are in all (up to 5)."""
+    every = await similar_open_tickets(conn, org_id, subject)
+    if not every:
+        return
+    similar = await similar_open_tickets(conn, org_id, subject, scope=scope)
+    which = f" (#{similar[0]['id']})" if similar else " in your organisation"
+    raise Problem(
+        409,
+        f"a similar ticket is already open{which}; send allow_duplicate: true to open anyway",
+        type_="/problems/possible-duplicate",
+        similar=similar,
+        similar_count=len(every),
+    )
 
 
 def _workflow_input(settings: Settings, new: NewTicket) -> TicketWorkflowInput:
