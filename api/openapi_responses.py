@@ -42,7 +42,6 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-WRITES = frozenset({"post", "put", "patch", "delete"})
 
 # Answers that depend on what a route does rather than on its shape: (method, path prefix) → statuses.
 ROUTE_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
@@ -101,8 +100,8 @@ def statuses_for(method: str, path: str, operation: dict[str, Any]) -> set[int]:
         statuses.add(404)
     if has_body:
         statuses |= {400, 413}
-    if method in WRITES and path.startswith("/v1/") and not path.startswith("/v1/webhooks/"):
-        statuses.add(429)
+    if path.startswith("/v1/"):
+        statuses.add(429)  # api/rate_limit.py: every request under /v1, by address and by principal
     return statuses
 
 

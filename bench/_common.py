@@ -63,6 +63,8 @@ def escalator_running() -> Iterator[tuple[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="escalator-bench-") as tmp:
         os.environ.pop("TEMPORAL_ADDRESS", None)
         os.environ.setdefault("WRITE_RATE_LIMIT_PER_MINUTE", "1000000")  # one key stands for many clients
+        os.environ.setdefault("READ_RATE_LIMIT_PER_MINUTE", "1000000")
+        os.environ.setdefault("ADDRESS_RATE_LIMIT_PER_MINUTE", "1000000")  # every client is on loopback
         cfg = DevConfig(
             data_dir=Path(tmp) / "data",
             api_port=free_port(),
