@@ -11,13 +11,14 @@ from typing import Any
 
 from domain.actors import Role
 from domain.escalation.commands import LinkCard, Verify
+from domain.escalation.state import ENGINEERING_ROLES
 from domain.ticket.commands import Escalate
 from integrations.jira.cards import read_card
 from integrations.jira.client import JiraError
 from integrations.jira.settings import JiraSettings
 from services.commands import EscalationRef, TicketRef, act, actor_of, request_key, send, visible
 from services.context import Context
-from services.problems import Problem, not_found
+from services.problems import Problem, forbidden, not_found
 from store.escalation_queries import escalation_timeline, list_escalations, next_escalation_id
 from store.idempotency import IdempotencyConflict, claim, request_hash
 from workflows.escalation import EscalationWorkflow
@@ -102,8 +103,12 @@ async def get_escalation(context: Context, escalation_id: str) -> EscalationView
 async def link_card(
     context: Context, escalation_id: str, jira: JiraSettings | None, key: str, request_id: str | None
 ) -> dict[str, Any]:
-    """Link an existing JIRA issue, checked to exist (422 otherwise; 502/503 when JIRA fails)."""
+    """Link an existing JIRA issue, checked to exist (422 otherwise; 502/503 when JIRA fails).
+
+    The role is checked before JIRA is asked, or a customer could learn which JIRA keys exist."""
     await visible(context, EscalationRef(escalation_id))
+    if context.principal.role not in ENGINEERING_ROLES:
+        raise forbidden(f"a {context.principal.role} cannot link dev cards")
     if jira is None:
         raise Problem(503, "no JIRA is configured (JIRA_BASE_URL)", type_="/problems/unavailable")
     try:

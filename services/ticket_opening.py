@@ -9,7 +9,7 @@ update-with-start: measured beside each other, it sustained 1.9x the rate under 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import structlog
@@ -69,6 +69,9 @@ async def open_ticket(
 ) -> tuple[int, dict[str, Any]]:
     """Open (or, for a repeated Idempotency-Key, find) the ticket; its id and snapshot."""
     requester_id, org_id = await _requester_for(context, draft)
+    _check_conference_link(draft)
+    await _check_cc(context, org_id, draft.cc)
+    draft = replace(draft, transcript=_transcript_as(context, draft.transcript))
     refs = await resolve_attachment_refs(context.engine, context.principal, draft.attachments)
     ticket_id = await _allocate_id(context, draft, idempotency_key)
     structlog.contextvars.bind_contextvars(ticket_id=ticket_id, workflow_id=ticket_workflow_id(ticket_id))
@@ -166,6 +169,41 @@ async def _requester_for(context: Context, draft: TicketDraft) -> tuple[str, str
             422, "requester_id: no such customer", errors=[{"field": "requester_id", "message": "unknown"}]
         )
     return str(user["id"]), str(user["org_id"])
+
+
+async def _check_cc(context: Context, org_id: str, cc: list[str]) -> None:
+    """Extra participants are customers of the ticket's organisation: a cc sees the ticket and hears
+    of its replies, so any other user id (another organisation, staff) is refused, alike."""
+    if not cc:
+        return
+    async with context.engine.connect() as conn:
+        customers = await identities.customers_of(conn, org_id, cc)
+    unknown = [user_id for user_id in cc if user_id not in customers]
+    if unknown:
+        message = "not a customer of the ticket's organisation"
+        raise Problem(
+            422,
+            f"cc: {unknown[0]} is {message}",
+            errors=[{"field": "cc", "message": message}],
+        )
+
+
+def _check_conference_link(draft: TicketDraft) -> None:
+    """The meeting link is opened from mails and pages: https only (the API's schema says so too)."""
+    link = draft.conference.link if draft.conference else ""
+    if link and not link.lower().startswith("https://"):
+        message = "an https:// link"
+        raise Problem(
+            422, f"conference.link: {message}", errors=[{"field": "conference.link", "message": message}]
+        )
+
+
+def _transcript_as(context: Context, transcript: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A customer's transcript is the customer's word: lines they send are marked as theirs, so
+    nobody can put words in the agent's mouth. Staff's transcripts keep both sides."""
+    if is_staff(context.principal.role) and not context.principal.acting_agent_id:
+        return transcript
+    return [{**line, "author": "customer"} for line in transcript]
 
 
 async def _refuse_duplicates(conn: AsyncConnection, scope: Scope, org_id: str, subject: str) -> None:

@@ -186,8 +186,17 @@ def _reply_data(command: Reply, author: str) -> dict[str, Any]:
         "attachments": list(command.attachments or []),
     }
     if command.resources:
+        for n, resource in enumerate(command.resources):
+            _check_https(f"resources[{n}].url", resource.get("url", ""))
         data["resources"] = [dict(r) for r in command.resources]
     return data
+
+
+def _check_https(field: str, url: str) -> None:
+    """Links shown to customers (shared resources, the meeting) open from a mail or a page: https only,
+    so no `javascript:`, `data:` or plain-http link can be planted in front of them."""
+    if not url.lower().startswith("https://") or len(url) <= len("https://"):
+        raise InvalidCommand(field, "an https:// link")
 
 
 def _decide_resolve(state: TicketState, command: Any) -> list[Change]:
@@ -363,6 +372,8 @@ def _decide_accept_conference(state: TicketState, command: Any) -> list[Change]:
         raise InvalidCommand("conference", "this ticket has no conference call")
     if state.conference.status == "accepted" and command.link in (None, state.conference.link):
         raise InvalidCommand("conference", "the call is already accepted")
+    if command.link:
+        _check_https("link", command.link)
     data = {"link": command.link or state.conference.link, "code": command.code or state.conference.code}
     return [Change("conference_accepted", data)]
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.actors import Actor, Role
-from domain.errors import ActionForbidden, TransitionRejected
+from domain.errors import ActionForbidden, InvalidCommand, TransitionRejected
 from domain.escalation.card_progress import CardProgress
 from domain.escalation.state import (
     Card,
@@ -94,3 +94,11 @@ def test_the_refusal_is_a_403_kind_not_a_409() -> None:
         decide(resolved_ticket(), Close(PROXY))
     failure = refusal(caught.value)
     assert failure.type == "ActionForbidden" and failure.non_retryable
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "http://x.example/a", "https://"])
+def test_links_shown_to_customers_are_https_only(url: str) -> None:
+    """The domain refuses too, so pages, macros and mail that do not pass the API's schema are covered."""
+    resources = [{"title": "Doc", "url": url}]
+    with pytest.raises(InvalidCommand, match="https"):
+        decide(resolved_ticket(), Reply(AGENT, "see this", resources=resources))
