@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain.actors import Role
+from domain.actors import Role, is_staff
 from domain.escalation.commands import LinkCard, Verify
+from domain.escalation.public_view import public_timeline
 from domain.escalation.state import ENGINEERING_ROLES
 from domain.ticket.commands import Escalate
 from integrations.jira.cards import read_card
@@ -94,9 +95,12 @@ async def list_visible(
 
 
 async def get_escalation(context: Context, escalation_id: str) -> EscalationView:
+    """Staff get the whole timeline; customers its public view (never JIRA's raw errors)."""
     snapshot = await visible(context, EscalationRef(escalation_id))
     async with context.engine.connect() as conn:
         events = await escalation_timeline(conn, context.scope, escalation_id)
+    if not is_staff(context.principal.role):
+        events = public_timeline(events)
     return EscalationView(snapshot=snapshot, timeline=events)
 
 

@@ -181,6 +181,10 @@ async def test_bad_project_shows_card_sync_failed_and_escalation_keeps_working(
     assert r.status_code == 202
     read = escalation(bed, eng, esc["id"])
     detail = await eventually(read, lambda e: any(x["type"] == "card_sync_failed" for x in e["timeline"]))
+    # The customer gets the public view: stage, dates, public notes; never JIRA's raw error (#15).
+    seen = (await bed.http.get(f"/v1/escalations/{esc['id']}", headers=org["customer"].headers)).json()
+    assert [e["type"] for e in seen["timeline"]] == ["escalation_created"]
+    assert "NOPE" not in str(seen)
     assert detail["card_creations_pending"] == 0
     r = await bed.http.post(
         f"/v1/escalations/{esc['id']}/stage",
