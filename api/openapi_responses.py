@@ -47,7 +47,9 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 ROUTE_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
     ("get", "/v1/tickets"): frozenset({400}),  # a cursor this API did not issue
     ("post", "/v1/tickets"): frozenset({409}),  # a similar ticket is open
-    ("post", "/v1/tickets/{ticket_id}/"): frozenset({409}),  # the ticket's rules refuse the action now
+    # the ticket's rules refuse the action now (409), or never for this caller (403: support access
+    # attesting for the customer, a cc closing)
+    ("post", "/v1/tickets/{ticket_id}/"): frozenset({403, 409}),
     ("post", "/v1/escalations/{escalation_id}/"): frozenset({403, 409}),
     ("put", "/v1/escalations/{escalation_id}/"): frozenset({409}),
     ("delete", "/v1/escalations/{escalation_id}/"): frozenset({409}),
@@ -55,6 +57,9 @@ ROUTE_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
     ("post", "/v1/attachments"): frozenset({415}),
     ("post", "/v1/webhooks/jira"): frozenset({400, 401}),  # unsigned, or signed but not a JSON object
     ("get", "/v1/reports/satisfaction"): frozenset({403}),
+    ("get", "/v1/reports/sla"): frozenset({403}),  # staff only
+    ("get", "/v1/queues"): frozenset({403}),  # staff only
+    ("get", "/v1/macros"): frozenset({403}),  # staff only
     ("get", "/v1/me/support-access"): frozenset({404}),
     ("put", "/v1/me/support-access"): frozenset({403}),
     ("delete", "/v1/me/support-access"): frozenset({404}),
