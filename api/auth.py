@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api.deps import EngineDep
+from api.rate_limit import charge_principal
 from domain.actors import Role
 from services.problems import Problem, unavailable
 from store.identities import Principal, principal_for_key
@@ -44,7 +45,8 @@ async def authenticate(
             type_="/problems/unauthorized",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    request.state.principal = principal  # for the request log and the rate limiter
+    request.state.principal = principal  # for the request log
+    charge_principal(request, principal)  # after authentication: by who the caller is, not the bearer
     return principal
 
 

@@ -42,12 +42,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-WRITES = frozenset({"post", "put", "patch", "delete"})
 
 # Answers that depend on what a route does rather than on its shape: (method, path prefix) → statuses.
 ROUTE_PROBLEMS: dict[tuple[str, str], frozenset[int]] = {
     ("post", "/v1/tickets"): frozenset({409}),  # a similar ticket is open
-    ("post", "/v1/tickets/{ticket_id}/"): frozenset({409}),  # the ticket's rules refuse the action now
+    # the ticket's rules refuse the action now (409), or never for this caller (403: support access
+    # attesting for the customer, a cc closing)
+    ("post", "/v1/tickets/{ticket_id}/"): frozenset({403, 409}),
     ("post", "/v1/escalations/{escalation_id}/"): frozenset({403, 409}),
     ("put", "/v1/escalations/{escalation_id}/"): frozenset({409}),
     ("delete", "/v1/escalations/{escalation_id}/"): frozenset({409}),
@@ -111,8 +112,8 @@ def statuses_for(method: str, path: str, operation: dict[str, Any]) -> set[int]:
         statuses.add(404)
     if has_body:
         statuses |= {400, 413}
-    if method in WRITES and path.startswith("/v1/") and not path.startswith("/v1/webhooks/"):
-        statuses.add(429)
+    if path.startswith("/v1/"):
+        statuses.add(429)  # api/rate_limit.py: every request under /v1, by address and by principal
     return statuses
 
 

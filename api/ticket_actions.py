@@ -33,7 +33,7 @@ from workflows.ticket import TicketWorkflow
 
 
 class AcceptConferenceIn(StrictBody):
-    link: str | None = Field(default=None, max_length=500)
+    link: str | None = Field(default=None, max_length=500, pattern=r"^https://\S+$", description="https only")
     code: str | None = Field(default=None, max_length=100)
 
 

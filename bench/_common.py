@@ -71,6 +71,8 @@ def escalator_running(temporal_address: str | None = None) -> Iterator[tuple[str
         os.environ.setdefault("WRITE_RATE_LIMIT_PER_MINUTE", "1000000")  # one key stands for many clients
         os.environ["WORKER_METRICS_PORT"] = str(free_port())
         os.environ["WORKER_DOMAIN_METRICS_PORT"] = str(free_port())
+        os.environ.setdefault("READ_RATE_LIMIT_PER_MINUTE", "1000000")
+        os.environ.setdefault("ADDRESS_RATE_LIMIT_PER_MINUTE", "1000000")  # every client is on loopback
         cfg = DevConfig(
             data_dir=Path(tmp) / "data",
             api_port=free_port(),

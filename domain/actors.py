@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.errors import ActionForbidden
+
 
 class Role(StrEnum):
     CUSTOMER = "customer"
@@ -39,3 +41,11 @@ class Actor:
     @property
     def is_system(self) -> bool:
         return self.user_id == "system"
+
+
+def refuse_attestation(actor: Actor, action: str, status: str) -> None:
+    """Only the customer themselves attests (satisfaction, a fix works, closing): staff acting through
+    a support-access grant may work in the customer's account but never speak for them, or the
+    satisfaction report and the verification step would count staff's word as the customer's."""
+    if actor.on_behalf_of:
+        raise ActionForbidden(action, status, f"support access cannot {action} on the customer's behalf")

@@ -1,4 +1,4 @@
-"""Domain refusals. The workflow turns them into update failures; the API into 409 / 422."""
+"""Domain refusals. The workflow turns them into update failures; the API into 409 / 403 / 422."""
 
 from __future__ import annotations
 
@@ -12,6 +12,17 @@ class TransitionRejected(Exception):
         self.status = status
         self.allowed = allowed
         self.reason = reason
+
+
+class ActionForbidden(TransitionRejected):
+    """The caller may never take this action, whatever the state: the API answers 403, not 409.
+
+    A subclass of TransitionRejected so that every place that turns refusals into update failures
+    (the workflows' validators, a macro's steps) handles it without change.
+    """
+
+    def __init__(self, action: str, status: str, reason: str) -> None:
+        super().__init__(action, status, [], reason)
 
 
 class InvalidCommand(Exception):

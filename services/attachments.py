@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.attachment_names import clean_filename
 from domain.attachment_types import AttachmentRejected, classify
 from services.context import Context
 from services.problems import not_found
@@ -18,11 +19,13 @@ __all__ = ["AttachmentRejected", "check", "download", "read_metadata", "upload"]
 
 def check(filename: str, data: bytes) -> None:
     """Raise AttachmentRejected (with the status to answer) unless the content is an allowed type."""
-    classify(filename, data)
+    classify(clean_filename(filename), data)
 
 
 async def upload(context: Context, filename: str, data: bytes) -> dict[str, Any]:
-    """Classify by content (raises AttachmentRejected with the status to answer) and store it."""
+    """Classify by content (raises AttachmentRejected with the status to answer) and store it, under
+    the name cleaned as every door cleans it (inbound mail's names arrive here raw)."""
+    filename = clean_filename(filename)
     kind = classify(filename, data)
     async with context.engine.begin() as conn:
         return await insert_attachment(

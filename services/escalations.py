@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.actors import Role
+from domain.actors import Role, is_staff
 from domain.escalation.commands import LinkCard, Verify
+from domain.escalation.public_view import public_timeline
+from domain.escalation.state import ENGINEERING_ROLES
 from domain.ticket.commands import Escalate
 from integrations.jira.cards import read_card
 from integrations.jira.client import JiraError
@@ -20,7 +22,7 @@ from services.commands import EscalationRef, TicketRef, act, actor_of, request_k
 from services.context import Context
 from services.pagination import Page, decode_cursor, page_of
 from services.people import NOBODY, People, event_people, people_named
-from services.problems import Problem, not_found
+from services.problems import Problem, forbidden, not_found
 from store import escalation_queries
 from store.escalation_queries import escalation_timeline, list_escalations, next_escalation_id
 from store.idempotency import IdempotencyConflict, claim, request_hash
@@ -116,9 +118,12 @@ async def page_escalations(
 
 
 async def get_escalation(context: Context, escalation_id: str) -> EscalationView:
+    """Staff get the whole timeline; customers its public view (never JIRA's raw errors)."""
     snapshot = await visible(context, EscalationRef(escalation_id))
     async with context.engine.connect() as conn:
         events = await escalation_timeline(conn, context.scope, escalation_id)
+        if not is_staff(context.principal.role):
+            events = public_timeline(events)
         people = await people_named(conn, set().union(*map(event_people, events)))
     return EscalationView(snapshot=snapshot, timeline=events, people=people)
 
@@ -126,8 +131,12 @@ async def get_escalation(context: Context, escalation_id: str) -> EscalationView
 async def link_card(
     context: Context, escalation_id: str, jira: JiraSettings | None, key: str, request_id: str | None
 ) -> dict[str, Any]:
-    """Link an existing JIRA issue, checked to exist (422 otherwise; 502/503 when JIRA fails)."""
+    """Link an existing JIRA issue, checked to exist (422 otherwise; 502/503 when JIRA fails).
+
+    The role is checked before JIRA is asked, or a customer could learn which JIRA keys exist."""
     await visible(context, EscalationRef(escalation_id))
+    if context.principal.role not in ENGINEERING_ROLES:
+        raise forbidden(f"a {context.principal.role} cannot link dev cards")
     if jira is None:
         raise Problem(503, "no JIRA is configured (JIRA_BASE_URL)", type_="/problems/unavailable")
     try:

@@ -19,9 +19,10 @@ from domain.placeholders import render
 from domain.ticket.commands import ApplyMacro
 from domain.ticket.macros import ME, MacroActions, check_macro
 from domain.ticket.state import Tier
+from domain.ticket.transitions import RULES
 from services.commands import TicketRef, act, actor_of, closed_problem, request_key, visible
 from services.context import Context
-from services.problems import Problem, not_found
+from services.problems import Problem, forbidden, not_found
 from services.queues import check_staff_user, existing_group
 from services.workflow_updates import send_workflow_query
 from store import groups as group_store
@@ -128,6 +129,8 @@ def _refused(refusal: dict[str, Any]) -> Problem:
 async def _command(
     context: Context, ticket_id: int, macro_id: str, idempotency_key: str | None
 ) -> ApplyMacro:
+    if context.principal.role not in RULES["macro"].roles:  # before any look-up: no macro id probing
+        raise forbidden(f"a {context.principal.role} cannot apply macros")
     snapshot = await visible(context, TicketRef(ticket_id))
     if TicketRef(ticket_id).read_only(snapshot, "apply_macro"):
         raise closed_problem()

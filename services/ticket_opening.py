@@ -9,7 +9,7 @@ update-with-start: measured beside each other, it sustained 1.9x the rate under 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import structlog
@@ -31,6 +31,7 @@ from services.routing import group_for_new_ticket
 from services.workflow_updates import update_name
 from store import identities
 from store.idempotency import IdempotencyConflict, claim, request_hash
+from store.scope import Scope
 from store.sla_store import policy_for_ticket
 from store.ticket_queries import get_ticket_row, next_ticket_id, similar_open_tickets
 from workflows import search_attributes as sa
@@ -68,6 +69,9 @@ async def open_ticket(
 ) -> tuple[int, dict[str, Any]]:
     """Open (or, for a repeated Idempotency-Key, find) the ticket; its id and snapshot."""
     requester_id, org_id = await _requester_for(context, draft)
+    _check_conference_link(draft)
+    await _check_cc(context, org_id, draft.cc)
+    draft = replace(draft, transcript=_transcript_as(context, draft.transcript))
     refs = await resolve_attachment_refs(context.engine, context.principal, draft.attachments)
     ticket_id = await _allocate_id(context, draft, idempotency_key)
     structlog.contextvars.bind_contextvars(ticket_id=ticket_id, workflow_id=ticket_workflow_id(ticket_id))
@@ -76,7 +80,7 @@ async def open_ticket(
         if existing is not None:
             return ticket_id, existing
         if not draft.allow_duplicate:
-            await _refuse_duplicates(conn, org_id, draft.subject)
+            await _refuse_duplicates(conn, context.scope, org_id, draft.subject)
         policy = await policy_for_ticket(conn, org_id, draft.product)
         group_id = await group_for_new_ticket(conn, _facts(draft, org_id))
     ids = [r["id"] for r in refs]
@@ -167,17 +171,58 @@ async def _requester_for(context: Context, draft: TicketDraft) -> tuple[str, str
     return str(user["id"]), str(user["org_id"])
 
 
-async def _refuse_duplicates(conn: AsyncConnection, org_id: str, subject: str) -> None:
-    """One ticket per subject (seed 001): answer with the similar open tickets unless the caller insists."""
-    similar = await similar_open_tickets(conn, org_id, subject)
-    if similar:
+async def _check_cc(context: Context, org_id: str, cc: list[str]) -> None:
+    """Extra participants are customers of the ticket's organisation: a cc sees the ticket and hears
+    of its replies, so any other user id (another organisation, staff) is refused, alike."""
+    if not cc:
+        return
+    async with context.engine.connect() as conn:
+        customers = await identities.customers_of(conn, org_id, cc)
+    unknown = [user_id for user_id in cc if user_id not in customers]
+    if unknown:
+        message = "not a customer of the ticket's organisation"
         raise Problem(
-            409,
-            f"a similar ticket is already open (#{similar[0]['id']}); "
-            "send allow_duplicate: true to open anyway",
-            type_="/problems/possible-duplicate",
-            similar=similar,
+            422,
+            f"cc: {unknown[0]} is {message}",
+            errors=[{"field": "cc", "message": message}],
         )
+
+
+def _check_conference_link(draft: TicketDraft) -> None:
+    """The meeting link is opened from mails and pages: https only (the API's schema says so too)."""
+    link = draft.conference.link if draft.conference else ""
+    if link and not link.lower().startswith("https://"):
+        message = "an https:// link"
+        raise Problem(
+            422, f"conference.link: {message}", errors=[{"field": "conference.link", "message": message}]
+        )
+
+
+def _transcript_as(context: Context, transcript: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A customer's transcript is the customer's word: lines they send are marked as theirs, so
+    nobody can put words in the agent's mouth. Staff's transcripts keep both sides."""
+    if is_staff(context.principal.role) and not context.principal.acting_agent_id:
+        return transcript
+    return [{**line, "author": "customer"} for line in transcript]
+
+
+async def _refuse_duplicates(conn: AsyncConnection, scope: Scope, org_id: str, subject: str) -> None:
+    """One ticket per subject (seed 001): answer with the similar open tickets unless the caller insists.
+
+    The organisation's tickets decide the refusal, but `similar` lists only those the caller may see
+    (a customer does not see a colleague's ticket); `similar_count` how many there are in all (up to 5)."""
+    every = await similar_open_tickets(conn, org_id, subject)
+    if not every:
+        return
+    similar = await similar_open_tickets(conn, org_id, subject, scope=scope)
+    which = f" (#{similar[0]['id']})" if similar else " in your organisation"
+    raise Problem(
+        409,
+        f"a similar ticket is already open{which}; send allow_duplicate: true to open anyway",
+        type_="/problems/possible-duplicate",
+        similar=similar,
+        similar_count=len(every),
+    )
 
 
 def _workflow_input(settings: Settings, new: NewTicket) -> TicketWorkflowInput:

@@ -21,13 +21,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from infra.log import get_logger
-from services.problems import Problem, unavailable
+from services.problems import Problem, forbidden, unavailable
 
 log = get_logger(__name__)
 
 
 def refusal_problem(exc: WorkflowUpdateFailedError) -> Problem:
-    """409 when the ticket's state forbids the action, 422 when the request makes no sense for it."""
+    """409 when the ticket's state forbids the action, 403 when the caller may never take it (support
+    access attesting for the customer), 422 when the request makes no sense for it."""
     cause = exc.cause
     if isinstance(cause, ApplicationError) and cause.details:
         details = cause.details[0]
@@ -39,6 +40,8 @@ def refusal_problem(exc: WorkflowUpdateFailedError) -> Problem:
                 current_status=details["status"],
                 allowed_actions=details["allowed"],
             )
+        if cause.type == "ActionForbidden":
+            return forbidden(cause.message)
         if cause.type == "InvalidCommand":
             return Problem(
                 422,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -98,12 +99,26 @@ async def escalations_for_card(conn: AsyncConnection, card_key: str) -> list[str
     return list((await conn.execute(query)).scalars())
 
 
-async def delivery_seen(conn: AsyncConnection, identifier: str) -> bool:
-    found = await conn.execute(
-        select(webhook_deliveries.c.identifier).where(webhook_deliveries.c.identifier == identifier)
+def delivery_key(body: bytes) -> str:
+    """What makes a webhook delivery the same one: its signed body (Jira's retries and duplicates
+    resend the same bytes). Not `X-Atlassian-Webhook-Identifier`: no signature covers that header, so
+    a captured body replayed under a fresh identifier would pass, and a forged identifier could mask
+    a real delivery."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+async def claim_delivery(conn: AsyncConnection, key: str) -> bool:
+    """Insert first: True for the one request that recorded `key`, False for every concurrent or later
+    copy (the primary key decides, so two copies arriving together cannot both pass a seen-check)."""
+    claimed = await conn.execute(
+        insert(webhook_deliveries)
+        .values(identifier=key)
+        .on_conflict_do_nothing()
+        .returning(webhook_deliveries.c.identifier)
     )
-    return found.first() is not None
+    return claimed.first() is not None
 
 
-async def remember_delivery(conn: AsyncConnection, identifier: str) -> None:
-    await conn.execute(insert(webhook_deliveries).values(identifier=identifier).on_conflict_do_nothing())
+async def release_delivery(conn: AsyncConnection, key: str) -> None:
+    """Forget a claim whose routing failed, so Jira's redelivery is handled rather than dropped."""
+    await conn.execute(delete(webhook_deliveries).where(webhook_deliveries.c.identifier == key))

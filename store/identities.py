@@ -97,6 +97,14 @@ async def get_user(conn: AsyncConnection, scope: Scope, user_id: str) -> dict[st
     return dict(row) if row else None
 
 
+async def customers_of(conn: AsyncConnection, org_id: str, user_ids: list[str]) -> set[str]:
+    """Which of these ids are customers (or org admins) of the organisation; for checking a cc list."""
+    query = select(users.c.id).where(
+        users.c.id.in_(user_ids), users.c.org_id == org_id, users.c.role.in_(["customer", "org_admin"])
+    )
+    return {str(r.id) for r in await conn.execute(query)}
+
+
 async def list_users(conn: AsyncConnection, scope: Scope, org_id: str | None = None) -> list[dict[str, Any]]:
     query = select(users).where(user_visible(scope)).order_by(users.c.created_at)
     if org_id is not None:

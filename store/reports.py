@@ -21,7 +21,8 @@ async def satisfaction(
     until: datetime | None,
 ) -> list[dict[str, Any]]:
     """Answers to the survey grouped by organisation and by the agent the ticket was assigned to,
-    over the tickets the scope admits."""
+    over the tickets the scope admits. An answer given through support access is not the customer's
+    (refused since; older ones may be in the read model) and is left out."""
     satisfied = cast(ticket_events.c.data["satisfied"].as_boolean(), Integer)
     agent = ticket_events.c.data["assignee_id"].as_string()
     query = (
@@ -32,7 +33,11 @@ async def satisfaction(
             func.sum(satisfied).label("satisfied"),
         )
         .join(tickets, tickets.c.id == ticket_events.c.ticket_id)
-        .where(ticket_events.c.type == "feedback_given", ticket_visible(scope))
+        .where(
+            ticket_events.c.type == "feedback_given",
+            ticket_events.c.on_behalf_of.is_(None),
+            ticket_visible(scope),
+        )
         .group_by(tickets.c.org_id, agent)
         .order_by(tickets.c.org_id, agent)
     )

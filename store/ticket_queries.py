@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select, text
+from sqlalchemy import BindParameter, Select, bindparam, func, select, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.scope import Scope, ticket_of_row_visible, ticket_visible
@@ -136,7 +136,12 @@ async def next_ticket_id(conn: AsyncConnection) -> int:
 
 
 async def similar_open_tickets(
-    conn: AsyncConnection, org_id: str, subject: str, threshold: float = 0.45, limit: int = 5
+    conn: AsyncConnection,
+    org_id: str,
+    subject: str,
+    threshold: float = 0.45,
+    limit: int = 5,
+    scope: Scope | None = None,
 ) -> list[dict[str, Any]]:
     """One ticket per subject (seed 001): open tickets of the organisation whose subject is similar.
 
@@ -144,7 +149,8 @@ async def similar_open_tickets(
     comparing the similarity, but one a trigram index answers: `ix_tickets_open_org_subject_trgm`,
     GiST (org_id, subject) over open tickets. The threshold is set for this transaction only
     (`set_config(..., true)`, i.e. `SET LOCAL`), and the statuses are written into the SQL so that a
-    generic plan of the prepared statement can still use that partial index.
+    generic plan of the prepared statement can still use that partial index. With a `scope`, only the
+    tickets it admits (a customer does not see a colleague's ticket through the duplicate check).
     """
     await conn.execute(select(func.set_config("pg_trgm.similarity_threshold", str(threshold), True)))
     score = func.similarity(tickets.c.subject, subject)
@@ -155,6 +161,7 @@ async def similar_open_tickets(
         select(tickets.c.id, tickets.c.subject, tickets.c.status, score.label("similarity"))
         .where(tickets.c.org_id == org_id, tickets.c.status.in_(open_statuses))
         .where(tickets.c.subject.op("%")(subject))
+        .where(ticket_visible(scope) if scope is not None else true())
         .order_by(score.desc())
         .limit(limit)
     )

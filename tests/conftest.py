@@ -27,6 +27,12 @@ from store.db import create_engine
 from store.migrate import upgrade
 from workflows.search_attributes import ALL_KEYS
 
+# Every test client is on loopback and a few session-wide keys stand for many users: lift the address
+# and read limits (api/rate_limit.py) as the fault stacks do; tests/reliability/test_rate_limit.py
+# sets its own limits explicitly.
+os.environ.setdefault("ADDRESS_RATE_LIMIT_PER_MINUTE", "1000000")
+os.environ.setdefault("READ_RATE_LIMIT_PER_MINUTE", "1000000")
+
 # A low threshold so that continue-as-new happens in ordinary tests, not only in a special one.
 CAN_SUGGEST_EVENTS = int(os.environ.get("TEST_CAN_SUGGEST_EVENTS", "120"))
 

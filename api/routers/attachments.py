@@ -16,6 +16,7 @@ from starlette.types import Message, Receive
 
 from api.context import ContextDep
 from api.schemas.attachments import AttachmentDetail, AttachmentOut
+from domain.attachment_names import clean_filename as clean_name
 from domain.attachment_types import (
     CONTENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -30,7 +31,6 @@ router = APIRouter(prefix="/v1/attachments", tags=["attachments"])
 # The file may be 500 KB; the multipart envelope adds a few hundred bytes. Anything beyond this
 # is refused before it is read, so a client cannot make the API buffer an arbitrary body.
 MAX_BODY_BYTES = 600 * 1024
-MAX_FILENAME_CHARS = 255
 PROBLEM_TYPES = {
     413: "/problems/too-large",
     415: "/problems/unsupported-media-type",
@@ -160,18 +160,12 @@ def _rejection(status: int, reason: str) -> Problem:
 
 
 def clean_filename(raw: str | None) -> str:
-    """The last path component, without control or invisible formatting characters (an RTL override
-    could make `exe.pdf` read as `fdp.exe`), at most 255 characters with the extension kept.
-    Browsers and httpx send a `"` in a multipart file name as `%22` (HTML form encoding): undone here."""
-    name = (raw or "").replace("%22", '"').replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    if not name:
-        raise _rejection(422, "the file needs a name")
-    if len(name) > MAX_FILENAME_CHARS:
-        stem, dot, ext = name.rpartition(".")
-        keep = MAX_FILENAME_CHARS - len(ext) - 1
-        name = stem[:keep] + dot + ext if dot and keep > 0 else name[:MAX_FILENAME_CHARS]
-    return name
+    """`domain.attachment_names.clean_filename` (shared with inbound mail), after undoing multipart's
+    form encoding: browsers and httpx send a `"` in a file name as `%22`."""
+    try:
+        return clean_name((raw or "").replace("%22", '"'))
+    except AttachmentRejected as exc:
+        raise _rejection(exc.status, exc.reason) from exc
 
 
 def content_disposition(filename: str) -> str:

@@ -1,4 +1,5 @@
-"""`POST /v1/webhooks/jira`: card status changes from JIRA, verified, de-duplicated, routed to escalations.
+"""`POST /v1/webhooks/jira`: card status changes from JIRA, verified, de-duplicated (by the signed body,
+insert-first), routed to escalations.
 
 Answers fast and 2xx for anything well-signed, including issues no escalation knows (ignored and
 logged) so Jira does not retry needlessly; reconcile in each escalation catches what never arrives.
@@ -7,6 +8,7 @@ logged) so Jira does not retry needlessly; reconcile in each escalation catches 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +24,7 @@ from integrations.jira.adf import adf_to_text
 from integrations.jira.settings import JiraSettings
 from services.context import TemporalProvider
 from services.problems import Problem
-from store.escalation_queries import delivery_seen, escalations_for_card, remember_delivery
+from store.escalation_queries import claim_delivery, delivery_key, escalations_for_card, release_delivery
 from workflows.escalation import EscalationWorkflow
 from workflows.escalation_input import escalation_workflow_id
 
@@ -74,16 +76,23 @@ async def jira_webhook(
         assert isinstance(payload, dict)
     except (ValueError, AssertionError) as exc:
         raise Problem(400, "the body is not a JSON object", type_="/problems/invalid-request") from exc
-    identifier = request.headers.get("X-Atlassian-Webhook-Identifier", "")[:128]
-    if identifier:
-        async with engine.connect() as conn:
-            if await delivery_seen(conn, identifier):
-                return {"status": "duplicate"}
-    outcome = await _route(engine, jira, temporal, payload)
-    if identifier:
+    return await _once(engine, delivery_key(body), lambda: _route(engine, jira, temporal, payload))
+
+
+async def _once(
+    engine: AsyncEngine, key: str, route: Callable[[], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Claim the delivery before routing it (race-free: the insert decides), and give the claim back
+    if routing fails, so that Jira's redelivery after our 5xx is routed rather than called a duplicate."""
+    async with engine.begin() as conn:
+        if not await claim_delivery(conn, key):
+            return {"status": "duplicate"}
+    try:
+        return await route()
+    except BaseException:
         async with engine.begin() as conn:
-            await remember_delivery(conn, identifier)
-    return outcome
+            await release_delivery(conn, key)
+        raise
 
 
 async def _route(

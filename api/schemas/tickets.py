@@ -28,13 +28,13 @@ class TranscriptLine(StrictBody):
 class ConferenceIn(StrictBody):
     scheduled_at: datetime = Field(description="when the call starts (timezone-aware)")
     minutes: int = Field(default=30, ge=5, le=480)
-    link: str = Field(default="", max_length=500)
+    link: str = Field(default="", max_length=500, pattern=r"^(https://\S+)?$", description="https only")
     code: str | None = Field(default=None, max_length=100)
 
 
 class ResourceIn(StrictBody):
     title: str = Field(min_length=1, max_length=200)
-    url: str = Field(min_length=8, max_length=1000, pattern=r"^https?://")
+    url: str = Field(min_length=9, max_length=1000, pattern=r"^https://\S+$", description="https only")
 
 
 class TicketCreate(StrictBody):

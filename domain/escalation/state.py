@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.actors import Actor, Role
+from domain.actors import Actor, Role, refuse_attestation
 from domain.errors import InvalidCommand, TransitionRejected
 from domain.escalation.card_progress import CardProgress
 from domain.events import Change, Event
@@ -189,6 +189,7 @@ def decide_verification(
     """The requester (or their org admin) says whether the fix works."""
     if actor.role not in VERIFYING_ROLES:
         raise _refuse(state, "verify", "only the requester or their organisation's admin confirms a fix")
+    refuse_attestation(actor, "verify", state.stage.value)
     if state.stage is not Stage.VERIFYING:
         raise _refuse(state, "verify", f"the escalation is {state.stage}, not waiting for verification")
     answer = {"fixed": fixed, "comment": comment, "automatic": False}

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.actors import CUSTOMER_ROLES, STAFF_ROLES, Actor, Role
-from domain.errors import InvalidCommand, TransitionRejected
+from domain.actors import CUSTOMER_ROLES, STAFF_ROLES, Actor, Role, refuse_attestation
+from domain.errors import ActionForbidden, InvalidCommand, TransitionRejected
 from domain.events import Change, Event
 from domain.sla import SlaDeadline, retarget, sync_clocks
 from domain.ticket.commands import (
@@ -197,8 +197,17 @@ def _reply_data(command: Reply, author: str) -> dict[str, Any]:
         "attachments": list(command.attachments or []),
     }
     if command.resources:
+        for n, resource in enumerate(command.resources):
+            _check_https(f"resources[{n}].url", resource.get("url", ""))
         data["resources"] = [dict(r) for r in command.resources]
     return data
+
+
+def _check_https(field: str, url: str) -> None:
+    """Links shown to customers (shared resources, the meeting) open from a mail or a page: https only,
+    so no `javascript:`, `data:` or plain-http link can be planted in front of them."""
+    if not url.lower().startswith("https://") or len(url) <= len("https://"):
+        raise InvalidCommand(field, "an https:// link")
 
 
 def _decide_resolve(state: TicketState, command: Any) -> list[Change]:
@@ -212,7 +221,12 @@ def _decide_reopen(state: TicketState, command: Any) -> list[Change]:
 
 
 def _decide_close(state: TicketState, command: Any) -> list[Change]:
+    """The requester or their org admin closes; a cc may reply but not close, nor may support access."""
     assert isinstance(command, Close)
+    refuse_attestation(command.actor, "close", state.status.value)
+    if command.actor.role is Role.CUSTOMER and command.actor.user_id != state.requester_id:
+        reason = "only the requester or an org admin closes a ticket"
+        raise ActionForbidden("close", state.status.value, reason)
     return _status_change(state, S.CLOSED, command.reason or "closed by the requester")
 
 
@@ -324,6 +338,7 @@ def _decide_escalate(state: TicketState, command: Any) -> list[Change]:
 
 def _decide_feedback(state: TicketState, command: Any) -> list[Change]:
     assert isinstance(command, Feedback)
+    refuse_attestation(command.actor, "feedback", state.status.value)
     if command.actor.user_id != state.requester_id:
         raise TransitionRejected(
             "feedback", state.status.value, [], "only the requester answers the satisfaction survey"
@@ -368,6 +383,8 @@ def _decide_accept_conference(state: TicketState, command: Any) -> list[Change]:
         raise InvalidCommand("conference", "this ticket has no conference call")
     if state.conference.status == "accepted" and command.link in (None, state.conference.link):
         raise InvalidCommand("conference", "the call is already accepted")
+    if command.link:
+        _check_https("link", command.link)
     data = {"link": command.link or state.conference.link, "code": command.code or state.conference.code}
     return [Change("conference_accepted", data)]
 

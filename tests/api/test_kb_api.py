@@ -1,6 +1,9 @@
 """The knowledge base over HTTP: administration, bulk import and suggestions, against real Postgres.
 
-The knowledge base is global, so each test starts from an empty one (no other tests use it).
+The knowledge base is global, so each test starts from an empty one: in a database of this module's
+own, since other tests (the authorization matrix, the portal's suggestions, the demo seeds) keep
+articles in the session's database, and emptying that under them would make their answers depend on
+the order the tests ran in.
 """
 
 from __future__ import annotations
@@ -24,15 +27,41 @@ from api.app import create_app
 from api.routers import kb
 from entrypoints.demo_kb import demo_articles, load_demo_kb
 from infra.settings import Settings
+from store.db import create_engine
 from store.kb_tables import kb_articles
-from store.migrate import alembic_config
-from tests.support.identities import Member, Org
+from store.migrate import alembic_config, upgrade
+from tests.support.identities import Member, Org, make_org, make_staff
 
 ADMIN_KB = "/v1/admin/kb"
 SUGGEST = "/v1/kb/suggestions"
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module")
+async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    """A fresh, migrated database on the session's server, for this module only."""
+    name = f"kb_tests_{uuid.uuid4().hex[:8]}"
+    url = urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    await asyncio.to_thread(upgrade, url)
+    own = create_engine(url, pool_size=4)
+    yield own
+    await own.dispose()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest_asyncio.fixture(scope="module")
+async def staff(engine: AsyncEngine) -> Org:
+    return await make_staff(engine)
+
+
+@pytest_asyncio.fixture
+async def org(engine: AsyncEngine) -> Org:
+    return await make_org(engine, roles=("customer", "customer2", "org_admin"))
+
+
+@pytest_asyncio.fixture(scope="module")
 async def api(settings: Settings, engine: AsyncEngine, client: Client) -> AsyncIterator[httpx.AsyncClient]:
     """The real app, with the knowledge base routers added unless app.py already includes them."""
     app = create_app(settings, engine=engine, temporal=client)
@@ -48,6 +77,7 @@ async def api(settings: Settings, engine: AsyncEngine, client: Client) -> AsyncI
 
 @pytest_asyncio.fixture(autouse=True)
 async def empty_kb(engine: AsyncEngine) -> None:
+    """This module's database only (see `engine`)."""
     async with engine.begin() as conn:
         await conn.execute(delete(kb_articles))
 

@@ -19,6 +19,7 @@ from api.routers import support_access
 from infra.settings import Settings
 from store.support_access import hash_token, issue_token, new_token, principal_for_support_token
 from store.support_access_tables import support_access_grants, support_access_tokens
+from store.tables import ticket_events
 from tests.support.identities import Member, Org
 
 TICKET = {"subject": "Cannot find the invoice settings", "description": "Where is it?", "severity": 3}
@@ -188,3 +189,46 @@ async def test_an_expired_grant_refuses_at_once_before_its_projection_lands(
     assert_problem(await api.get("/v1/me", headers=bearer(token)), 401)
     assert (await api.get("/v1/me/support-access", headers=customer.headers)).json()["status"] == "expired"
     assert_problem(await api.delete("/v1/me/support-access", headers=customer.headers), 404)
+
+
+async def test_support_access_never_attests_for_the_customer(
+    api: httpx.AsyncClient, engine: AsyncEngine, org: Org, staff: Org
+) -> None:
+    """Issue #15, 4: a proxy token may work in the account but not answer the survey or close the
+    ticket (403 problem+json, refused before history), and the satisfaction report leaves out any
+    answer recorded on someone's behalf (older read-model rows may carry one)."""
+    customer, agent = org["customer"], staff["agent"]
+    ticket = (await api.post("/v1/tickets", json=TICKET, headers=customer.headers)).json()
+    url = f"/v1/tickets/{ticket['id']}"
+    assert (await api.post(f"{url}/resolve", headers=agent.headers)).status_code == 200
+    await granted(api, customer, hours=1)
+    proxy = bearer((await minted(api, agent, customer.id))["token"])
+    version = (await api.get(url, headers=customer.headers)).json()["version"]
+
+    survey = assert_problem(await api.post(f"{url}/feedback", json={"satisfied": True}, headers=proxy), 403)
+    assert "support access" in survey["detail"]
+    assert "support access" in assert_problem(await api.post(f"{url}/close", headers=proxy), 403)["detail"]
+    after = (await api.get(url, headers=customer.headers)).json()
+    assert after["version"] == version and after["status"] == "resolved", "nothing entered history"
+
+    own = await api.post(f"{url}/feedback", json={"satisfied": False}, headers=customer.headers)
+    assert own.status_code == 200, own.text
+    seq = (await api.get(url, headers=customer.headers)).json()["version"] + 1
+    async with engine.begin() as conn:  # an answer given through support access before the fix
+        await conn.execute(
+            insert(ticket_events).values(
+                ticket_id=ticket["id"],
+                seq=seq,
+                type="feedback_given",
+                at=datetime.now(UTC),
+                actor_id=customer.id,
+                actor_role="customer",
+                on_behalf_of=agent.id,
+                data={"satisfied": True, "comment": None, "assignee_id": None},
+            )
+        )
+    report = await api.get("/v1/reports/satisfaction", params={"org_id": org.id}, headers=agent.headers)
+    assert report.status_code == 200, report.text
+    rows = report.json()["items"] if isinstance(report.json(), dict) else report.json()
+    assert [(r["answers"], r["satisfied"]) for r in rows] == [(1, 0)]
+    assert (await api.delete("/v1/me/support-access", headers=customer.headers)).status_code == 204

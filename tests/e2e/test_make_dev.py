@@ -32,6 +32,9 @@ def devstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, di
         "DEMO_JIRA_PORT": str(free_port()),
         "SMTP_SINK_PORT": str(free_port()),
         "SMTP_INBOUND_PORT": str(free_port()),
+        # Not the defaults (9464/9465): another suite's stack on this machine may hold them.
+        "WORKER_METRICS_PORT": str(free_port()),
+        "WORKER_DOMAIN_METRICS_PORT": str(free_port()),
     }
     for name in ("JIRA_BASE_URL", "SMTP_HOST"):
         env.pop(name, None)

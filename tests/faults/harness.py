@@ -155,6 +155,11 @@ async def fault_stack(env: dict[str, str] | None = None) -> AsyncIterator[FaultS
         os.environ.pop(name, None)
     # The load stands for many clients, but uses the demo keys: lift the per-key write limit.
     os.environ["WRITE_RATE_LIMIT_PER_MINUTE"] = "1000000"
+    os.environ["READ_RATE_LIMIT_PER_MINUTE"] = "1000000"
+    os.environ["ADDRESS_RATE_LIMIT_PER_MINUTE"] = "1000000"
+    # The worker's metrics endpoints: not the defaults (9464/9465), which another stack may hold.
+    os.environ["WORKER_METRICS_PORT"] = str(free_port())
+    os.environ["WORKER_DOMAIN_METRICS_PORT"] = str(free_port())
     os.environ.update(env or {})
     cfg = DevConfig(
         data_dir=data_dir,

@@ -63,3 +63,13 @@ async def http(jira: JiraServer) -> AsyncIterator[httpx.AsyncClient]:
     auth = httpx.BasicAuth(jira.email, jira.api_token)
     async with httpx.AsyncClient(base_url=jira.base_url, auth=auth, timeout=5.0) as raw:
         yield raw
+
+
+class MovedClock:
+    """The store's clock for search lag, moved by the test: no sleeping, no racing a loaded machine."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -23,7 +23,7 @@ from integrations.jira.client import (
     parse_retry_after,
 )
 from integrations.jira.settings import JiraSettings
-from tests.jira.conftest import basic_client, bearer_client
+from tests.jira.conftest import MovedClock, basic_client, bearer_client
 from tests.jira_server import JiraServer
 
 ESCALATION_URL = "http://127.0.0.1:8000/v1/escalations/CP-123"
@@ -218,12 +218,13 @@ async def test_create_after_gateway_timeout_that_did_create(client, jira):
 
 
 async def test_create_after_lost_response_while_search_lags(client, jira):
-    jira.search_lag = 3.0  # longer than the client's confirmation attempts, even on a loaded machine
+    clock = jira.store.clock = MovedClock()  # search lags until the test moves this clock
+    jira.search_lag = 3.0
     jira.inject("lose_response", method="POST", path=CREATE)
 
     with pytest.raises(JiraRetryableError):  # search cannot see the new issue yet: do not re-POST
         await _create(client)
-    await asyncio.sleep(3.1)
+    clock.now += 3.0  # the lag is over (however long the client's confirmation attempts took)
     issue = await _create(client)  # the activity's next attempt
 
     assert issue.key == "ESC-1" and len(jira.issues()) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import httpx
 import pytest
 
 from domain.webhook_signature import verify
-from tests.jira.conftest import WEBHOOK_SECRET
+from tests.jira.conftest import WEBHOOK_SECRET, MovedClock
 from tests.jira_server import DEVELOPER, JiraServer
 from tests.support.ports import free_port
 
@@ -248,6 +247,7 @@ async def test_unsupported_or_invalid_jql_is_400(http, jql, message):
 
 
 async def test_search_is_eventually_consistent_unless_reconciled(http, jira):
+    clock = jira.store.clock = MovedClock()
     jira.search_lag = 0.3
     key = await _new_issue(http, labels=["fresh"])
     issue_id = jira.store.issue(key).id
@@ -255,7 +255,7 @@ async def test_search_is_eventually_consistent_unless_reconciled(http, jira):
     assert (await http.post("/rest/api/3/search/jql", json=query)).json()["issues"] == []
     reconciled = await http.post("/rest/api/3/search/jql", json={**query, "reconcileIssues": [int(issue_id)]})
     assert [i["key"] for i in reconciled.json()["issues"]] == [key]
-    await asyncio.sleep(0.3)
+    clock.now += 0.3
     assert [i["key"] for i in (await http.post("/rest/api/3/search/jql", json=query)).json()["issues"]] == [
         key
     ]

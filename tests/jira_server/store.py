@@ -43,9 +43,13 @@ class JiraStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self.search_lag = 0.0
+        self.clock: Callable[[], float] = time.monotonic
         self.reset()
 
     def reset(self) -> None:
+        # What `search_lag` is measured with; tests swap in a clock they move, so that "not visible
+        # yet" and "visible now" never depend on how fast a loaded machine runs. Reset to the real one.
+        self.clock = time.monotonic
         with self._lock:
             self.projects: dict[str, Project] = {}
             self.issues: dict[str, Issue] = {}
@@ -123,7 +127,7 @@ class JiraStore:
                 created=moment,
                 updated=moment,
                 status_changed=moment,
-                visible_after=time.monotonic() + self.search_lag,
+                visible_after=self.clock() + self.search_lag,
                 properties=properties,
             )
             project.next_number += 1
@@ -249,7 +253,7 @@ class JiraStore:
         """Matching issues in JQL order; issues younger than `search_lag` stay invisible unless reconciled."""
         with self._lock:
             predicate, order = jql.compile_query(query, self)
-            moment = time.monotonic()
+            moment = self.clock()
             visible = [
                 issue
                 for issue in self.issues.values()

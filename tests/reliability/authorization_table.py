@@ -115,10 +115,12 @@ def _user(call: Call) -> dict[str, str]:
     }
 
 
-NOT_GRANTED = frozenset({404})
-NO_SUCH = "00000000-0000-4000-8000-000000000000"  # an id nothing has
-NO_MACRO = frozenset({403, 404, 409})  # no such macro; not a customer's; or the ticket closed by then
-UNKNOWN_FOR_ADMIN = {"admin": frozenset({404, 422})}  # no support-access grant of one's own to read or revoke
+NOT_GRANTED = frozenset({404})  # no support-access grant of one's own to read or revoke
+NO_SUCH_ID = "00000000-0000-4000-8000-000000000000"
+NO_SUCH = frozenset({404, 422})  # an id that does not exist: not found, or refused naming the field
+NO_SUCH_FOR_ADMIN = {"admin": NO_SUCH}
+MACRO_ROLES = frozenset({"agent", "admin"})  # checked before the macro is looked up
+NO_SUCH_FOR_MACROS = dict.fromkeys(MACRO_ROLES, NO_SUCH)
 
 # Order matters only for what the calls leave behind: reads first, the grant is used before it is
 # revoked, and the ticket is closed and merged last. Cells accept 409 where the state has moved on.
@@ -174,6 +176,12 @@ TABLE: dict[tuple[str, str], Rule] = {
         expect=dict.fromkeys(STAFF_ROLES, frozenset({422}))  # ESC-1 is not linked
     ),
     ("POST", "/v1/escalations/{escalation_id}/verification"): scoped(lambda call: {"fixed": True}),
+    # before the ticket is closed, so that "no such macro" is what staff are told
+    ("POST", "/v1/tickets/{ticket_id}/tags"): scoped(lambda call: {"add": ["matrix"]}),
+    ("POST", "/v1/tickets/{ticket_id}/macros/{macro_id}"): Rule(roles=MACRO_ROLES, expect=NO_SUCH_FOR_MACROS),
+    ("POST", "/v1/tickets/{ticket_id}/macros/{macro_id}/preview"): Rule(
+        roles=MACRO_ROLES, expect=NO_SUCH_FOR_MACROS
+    ),
     ("POST", "/v1/tickets/{ticket_id}/close"): scoped(),
     ("POST", "/v1/tickets/{ticket_id}/merge"): scoped(lambda call: {"into": call.ids.spare_ticket_id}),
     ("POST", "/v1/admin/orgs"): admin(_org),
@@ -212,34 +220,30 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/admin/calendars/{name}"): admin(),
     ("PUT", "/v1/admin/sla-policies/{name}"): admin(_policy),
     ("GET", "/v1/admin/sla-policies/{name}"): admin(),
-    ("GET", "/v1/admin/calendars"): admin(),
-    ("GET", "/v1/admin/sla-policies"): admin(),
-    ("GET", "/v1/admin/audit"): admin(),
-    # Queues, routing, tags and macros: unknown ids (NO_SUCH) answer 404, or 422 where a body names them.
+    # Queues, routing, tags and macros (the queues merge). Ids of groups, rules and macros are ones
+    # that do not exist: admins get 404 (or 422 naming the field), everyone else 403 first.
     ("GET", "/v1/queues"): Rule(roles=frozenset(STAFF_ROLES)),
     ("GET", "/v1/macros"): Rule(roles=frozenset(STAFF_ROLES)),
-    ("POST", "/v1/tickets/{ticket_id}/tags"): scoped(lambda call: {"add": [f"matrix-{call.index}"]}),
-    ("POST", "/v1/tickets/{ticket_id}/macros/{macro_id}"): scoped(expect=dict.fromkeys(ROLES, NO_MACRO)),
-    ("POST", "/v1/tickets/{ticket_id}/macros/{macro_id}/preview"): scoped(
-        expect=dict.fromkeys(ROLES, NO_MACRO)
-    ),
     ("POST", "/v1/admin/groups"): admin(
-        lambda call: {"name": f"Matrix {call.ids.scratch} {call.index}", "tier": "L1"}
+        lambda call: {"name": f"Matrix group {call.ids.scratch} {call.index}"}
     ),
     ("GET", "/v1/admin/groups"): admin(),
     ("POST", "/v1/admin/groups/{group_id}/members"): Rule(
-        roles=ADMIN, json=lambda call: {"user_id": call.world.staff["agent"].id}, expect=UNKNOWN_FOR_ADMIN
+        roles=ADMIN, json=lambda call: {"user_id": call.world.staff["agent"].id}, expect=NO_SUCH_FOR_ADMIN
     ),
-    ("DELETE", "/v1/admin/groups/{group_id}/members/{user_id}"): Rule(roles=ADMIN, expect=UNKNOWN_FOR_ADMIN),
-    ("POST", "/v1/admin/routing-rules"): admin(
-        lambda call: {"tier": "L1", "group_id": NO_SUCH, "product": "x"}
-    ),
+    ("DELETE", "/v1/admin/groups/{group_id}/members/{user_id}"): Rule(roles=ADMIN, expect=NO_SUCH_FOR_ADMIN),
+    ("POST", "/v1/admin/routing-rules"): admin(lambda call: {"group_id": NO_SUCH_ID}),
     ("GET", "/v1/admin/routing-rules"): admin(),
-    ("PUT", "/v1/admin/routing-rules/order"): admin(lambda call: {"tier": "L1", "rule_ids": [NO_SUCH]}),
-    ("DELETE", "/v1/admin/routing-rules/{rule_id}"): Rule(roles=ADMIN, expect=UNKNOWN_FOR_ADMIN),
-    ("POST", "/v1/admin/macros"): admin(lambda call: {"name": f"Matrix {call.index}", "reply": "Hello"}),
+    ("PUT", "/v1/admin/routing-rules/order"): admin(lambda call: {"tier": "L2", "ids": [NO_SUCH_ID]}),
+    ("DELETE", "/v1/admin/routing-rules/{rule_id}"): Rule(roles=ADMIN, expect=NO_SUCH_FOR_ADMIN),
+    ("POST", "/v1/admin/macros"): admin(
+        lambda call: {"name": f"Matrix macro {call.index}", "reply": "Hello"}
+    ),
     ("GET", "/v1/admin/macros"): admin(),
-    ("DELETE", "/v1/admin/macros/{macro_id}"): Rule(roles=ADMIN, expect=UNKNOWN_FOR_ADMIN),
+    ("DELETE", "/v1/admin/macros/{macro_id}"): Rule(roles=ADMIN, expect=NO_SUCH_FOR_ADMIN),
+    ("GET", "/v1/admin/calendars"): admin(),
+    ("GET", "/v1/admin/sla-policies"): admin(),
+    ("GET", "/v1/admin/audit"): admin(),
     ("GET", "/v1/admin/sla-policies/{name}/versions/{version}/rollout"): Rule(
         roles=ADMIN,
         expect={"admin": frozenset({200, 404})},  # 404 until a PUT has started one
@@ -259,10 +263,10 @@ def path_values(call: Call) -> dict[str, str]:
         "key_id": ids.spare_key_id,
         "key": "ESC-1",
         "article_id": ids.article_id,
-        "endpoint_id": NO_SUCH,  # no such webhook: admins get 404
-        "group_id": NO_SUCH,
-        "rule_id": NO_SUCH,
-        "macro_id": NO_SUCH,
+        "endpoint_id": NO_SUCH_ID,  # no such webhook: admins get 404
+        "group_id": NO_SUCH_ID,
+        "rule_id": NO_SUCH_ID,
+        "macro_id": NO_SUCH_ID,
         "name": ids.scratch,
         "mail_id": "00000000-0000-4000-8000-000000000000",  # no such held message: staff get 404
         "version": "1",

@@ -7,9 +7,11 @@ nesting deep enough to exhaust the parser's stack, bytes that are not UTF-8, rep
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -22,13 +24,19 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from api.body_limits import DEFAULT_MAX_BYTES
+from domain.actors import Actor, Role
+from domain.escalation.commands import LinkCard
 from domain.webhook_signature import sign
 from infra.settings import Settings
+from store.escalation_queries import delivery_key
 from store.tables import escalation_events, webhook_deliveries
 from tests.reliability.world import app_with_webhook_secret, escalate, open_ticket
 from tests.support.identities import Member, Org, make_org, make_staff
+from workflows.escalation import EscalationWorkflow
+from workflows.escalation_input import escalation_workflow_id
 
 WEBHOOK_SECRET = "bad-input-webhook-secret"
+LINKED = "BAD-1"  # the card linked to the bed's escalation
 MB = 1024 * 1024
 
 
@@ -48,14 +56,25 @@ async def app(settings: Settings, engine: AsyncEngine, client: Client) -> FastAP
 
 
 @pytest_asyncio.fixture(scope="module")
-async def bed(app: FastAPI, engine: AsyncEngine, worker: Worker) -> AsyncIterator[Bed]:
+async def bed(app: FastAPI, engine: AsyncEngine, client: Client, worker: Worker) -> AsyncIterator[Bed]:
     org: Org = await make_org(engine)
     staff: Org = await make_staff(engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=30) as http:
         ticket_id = await open_ticket(http, org["customer"], f"Bad input {uuid.uuid4().hex[:8]}", [])
         escalation_id = await escalate(http, staff["agent"], ticket_id, "bad-input")
+        await _link_card(client, escalation_id, staff["engineer"], LINKED)
         yield Bed(http, engine, org["customer"], staff["agent"], ticket_id, escalation_id)
+
+
+async def _link_card(client: Client, escalation_id: str, engineer: Member, key: str) -> None:
+    """A card linked in the workflow itself (as the API does after reading it in JIRA; this bed has
+    no JIRA), so that a webhook that got through would move it: "nothing changed" can then fail."""
+    command = LinkCard(
+        Actor(engineer.id, Role.ENGINEER), key, f"https://jira.example.test/browse/{key}", "To Do", "accepted"
+    )
+    handle = client.get_workflow_handle(escalation_workflow_id(escalation_id))
+    await handle.execute_update(EscalationWorkflow.link_card, command)
 
 
 def assert_problem(response: httpx.Response, *statuses: int) -> dict:
@@ -230,12 +249,13 @@ async def test_impossible_ids_are_client_errors(bed: Bed, ticket_id: str) -> Non
 # Webhooks that must change nothing
 
 
-async def _deliveries(engine: AsyncEngine, identifiers: list[str]) -> list[str]:
+async def _deliveries(engine: AsyncEngine, bodies: list[bytes]) -> int:
+    """How many of these bodies are recorded as delivered (deliveries are keyed by the signed body)."""
     async with engine.connect() as conn:
         query = select(webhook_deliveries.c.identifier).where(
-            webhook_deliveries.c.identifier.in_(identifiers)
+            webhook_deliveries.c.identifier.in_([delivery_key(body) for body in bodies])
         )
-        return sorted((await conn.execute(query)).scalars())
+        return len((await conn.execute(query)).all())
 
 
 async def _escalation_state(bed: Bed) -> tuple[int, dict]:
@@ -246,11 +266,12 @@ async def _escalation_state(bed: Bed) -> tuple[int, dict]:
     return events, read.json()
 
 
-def _status_change(key: str) -> bytes:
+def _status_change(key: str, status: str = "Done", category: str = "done") -> bytes:
     payload = {
         "webhookEvent": "jira:issue_updated",
-        "issue": {"key": key, "fields": {"status": {"name": "Done", "statusCategory": {"key": "done"}}}},
-        "changelog": {"items": [{"field": "status", "toString": "Done"}]},
+        "timestamp": int(time.time() * 1000),
+        "issue": {"key": key, "fields": {"status": {"name": status, "statusCategory": {"key": category}}}},
+        "changelog": {"items": [{"field": "status", "toString": status}]},
     }
     return json.dumps(payload).encode()
 
@@ -264,7 +285,7 @@ async def _webhook(bed: Bed, body: bytes, signature: str | None, identifier: str
 
 async def test_webhooks_with_bad_signatures_or_bodies_change_nothing(bed: Bed) -> None:
     before = await _escalation_state(bed)
-    good = _status_change("ESC-1")
+    good = _status_change(LINKED)  # would move the linked card to Done, were it let through
     refused = {
         "unsigned": (good, None, 401),
         "wrong secret": (good, sign("not-the-secret", good), 401),
@@ -281,18 +302,43 @@ async def test_webhooks_with_bad_signatures_or_bodies_change_nothing(bed: Bed) -
         assert_problem(response, status)
     too_big = b'{"pad": "' + b"x" * (2 * MB) + b'"}'
     assert_problem(await _webhook(bed, too_big, sign(WEBHOOK_SECRET, too_big), "bad-input-big"), 413)
-    assert await _deliveries(bed.engine, [*identifiers.values(), "bad-input-big"]) == []
+    assert await _deliveries(bed.engine, [body for body, _, _ in refused.values()] + [too_big]) == 0
     assert await _escalation_state(bed) == before
 
 
 async def test_a_replayed_webhook_is_acknowledged_and_ignored(bed: Bed) -> None:
-    identifier = f"bad-input-replay-{uuid.uuid4().hex}"
-    first = _status_change("NOPE-1")
-    response = await _webhook(bed, first, sign(WEBHOOK_SECRET, first), identifier)
-    assert response.status_code == 200, response.text
-    before = await _escalation_state(bed)
-    replay = _status_change("ESC-1")  # same identifier, different news: still the same delivery
-    response = await _webhook(bed, replay, sign(WEBHOOK_SECRET, replay), identifier)
-    assert response.status_code == 200 and response.json() == {"status": "duplicate"}
-    assert await _deliveries(bed.engine, [identifier]) == [identifier]
-    assert await _escalation_state(bed) == before
+    """The signed body decides what a duplicate is, not the unsigned identifier header: the same body
+    under a fresh identifier is a duplicate, another body under a reused identifier is new news."""
+    first = _status_change(LINKED, "In Progress", "indeterminate")
+    response = await _webhook(bed, first, sign(WEBHOOK_SECRET, first), f"bad-input-{uuid.uuid4().hex}")
+    assert response.status_code == 200 and response.json()["status"] == "accepted", response.text
+    moved = await _settled(bed, lambda read: read["cards"][0]["progress"] == "in_progress")
+    for identifier in (f"bad-input-{uuid.uuid4().hex}", ""):
+        replay = await _webhook(bed, first, sign(WEBHOOK_SECRET, first), identifier)
+        assert replay.status_code == 200 and replay.json() == {"status": "duplicate"}
+    assert await _deliveries(bed.engine, [first]) == 1
+    assert await _escalation_state(bed) == moved
+    other = _status_change(LINKED, "In Review", "indeterminate")
+    reused = await _webhook(bed, other, sign(WEBHOOK_SECRET, other), "bad-input-reused-identifier")
+    again = await _webhook(bed, first, sign(WEBHOOK_SECRET, first), "bad-input-reused-identifier")
+    assert reused.json()["status"] == "accepted" and again.json() == {"status": "duplicate"}
+
+
+async def test_two_copies_arriving_together_are_routed_once(bed: Bed) -> None:
+    """Jira's duplicate delivery: the same body and identifier, at the same time. A seen-check before
+    the insert let both through; insert-first lets exactly one."""
+    body = _status_change(LINKED, "In Review", "indeterminate")
+    identifier = f"bad-input-together-{uuid.uuid4().hex}"
+    copies = [_webhook(bed, body, sign(WEBHOOK_SECRET, body), identifier) for _ in range(2)]
+    answers = sorted(r.json()["status"] for r in await asyncio.gather(*copies))
+    assert answers == ["accepted", "duplicate"]
+
+
+async def _settled(bed: Bed, done: Callable[[dict], bool], seconds: float = 20.0) -> tuple[int, dict]:
+    """The escalation once a signalled change has been projected (a wait with a deadline, no timing)."""
+    async with asyncio.timeout(seconds):
+        while True:
+            state = await _escalation_state(bed)
+            if done(state[1]) and state[0] == state[1]["version"]:  # events and snapshot agree
+                return state
+            await asyncio.sleep(0.05)

@@ -1,6 +1,8 @@
-"""The per-key write limit: the 121st write in a minute is refused with 429 and Retry-After, nobody else is.
+"""Rate limits: the 121st write of a principal in a minute is refused with 429 and Retry-After, nobody
+else is; reads are limited too (generously); before authentication, requests are counted per client
+address, so random bearers share one bucket instead of getting one each.
 
-The limiter's clock is frozen so that "in a minute" is exact however slow the machine is.
+The limiters' clock is frozen so that "in a minute" is exact however slow the machine is.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from api.app import create_app
-from api.rate_limit import ENV_VAR, WriteLimiter, writes_per_minute_from_env
+from api.rate_limit import ADDRESS_ENV_VAR, ENV_VAR, READ_ENV_VAR, RateLimiter, writes_per_minute_from_env
 from infra.settings import Settings
+from store import identities
 from tests.support.identities import Org, make_org
 
 
@@ -42,8 +45,10 @@ async def app(
     clock: FrozenClock,
 ) -> FastAPI:
     monkeypatch.setenv(ENV_VAR, "120")
+    monkeypatch.delenv(ADDRESS_ENV_VAR, raising=False)  # the defaults, not the suite's lifted ones
+    monkeypatch.delenv(READ_ENV_VAR, raising=False)
     app = create_app(settings, engine=engine, temporal=client, jira=None)
-    app.state.write_limiter.clock = clock
+    app.state.rate_limits.set_clock(clock)
     return app
 
 
@@ -82,13 +87,70 @@ async def test_the_121st_write_in_a_minute_is_refused_and_others_are_not(
     assert (await _write(http, first)).status_code == 422, "Retry-After is honest"
 
 
-async def test_webhooks_and_unauthenticated_writes_are_not_counted(
+async def test_webhooks_and_unauthenticated_writes_count_for_the_address_only(
     http: httpx.AsyncClient, app: FastAPI
 ) -> None:
     for _ in range(3):
         assert (await http.post("/v1/webhooks/jira", content=b"{}")).status_code == 401
         assert (await http.post("/v1/tickets", json={})).status_code == 401
-    assert app.state.write_limiter.buckets == {}
+    limits = app.state.rate_limits
+    assert limits.writes.buckets == {} and limits.reads.buckets == {}
+    assert list(limits.address.buckets) == ["address:127.0.0.1"]
+
+
+def _app_with(settings: Settings, engine: AsyncEngine, client: Client) -> httpx.AsyncClient:
+    app = create_app(settings, engine=engine, temporal=client, jira=None)
+    app.state.rate_limits.set_clock(FrozenClock())
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+
+
+async def test_random_bearers_from_one_address_share_one_bucket(
+    settings: Settings, engine: AsyncEngine, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each bearer used to get a fresh bucket (and a database look-up): now the address runs dry."""
+    monkeypatch.setenv(ADDRESS_ENV_VAR, "5")
+    async with _app_with(settings, engine, client) as http:
+        statuses = [
+            (
+                await http.post("/v1/tickets", json={}, headers={"Authorization": f"Bearer junk-{n}"})
+            ).status_code
+            for n in range(6)
+        ]
+        webhook = await http.post("/v1/webhooks/jira", content=b"{}")
+    assert statuses == [401] * 5 + [429]
+    assert webhook.status_code == 429, "webhooks come from an address too"
+
+
+async def test_reads_are_limited_per_principal(
+    settings: Settings,
+    engine: AsyncEngine,
+    client: Client,
+    org: Org,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(READ_ENV_VAR, "3")
+    async with _app_with(settings, engine, client) as http:
+        statuses = [(await http.get("/v1/me", headers=org["customer"].headers)).status_code for _ in range(4)]
+        other = await http.get("/v1/me", headers=org["customer2"].headers)
+    assert statuses == [200, 200, 200, 429]
+    assert other.status_code == 200, "another principal is unaffected"
+
+
+async def test_writes_are_counted_per_principal_not_per_bearer(
+    settings: Settings,
+    engine: AsyncEngine,
+    client: Client,
+    org: Org,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A second key of the same user does not buy a second bucket."""
+    monkeypatch.setenv(ENV_VAR, "3")
+    async with engine.begin() as conn:
+        second_key, _ = await identities.issue_key(conn, org["customer"].id, "second")
+    keys = [org["customer"].headers, {"Authorization": f"Bearer {second_key}"}]
+    async with _app_with(settings, engine, client) as http:
+        statuses = [(await _write(http, keys[n % 2])).status_code for n in range(4)]
+    assert statuses == [422, 422, 422, 429]
 
 
 async def test_a_low_limit_from_the_environment(
@@ -103,7 +165,7 @@ async def test_a_low_limit_from_the_environment(
 
 def test_the_bucket_refills_continuously() -> None:
     clock = FrozenClock()
-    limiter = WriteLimiter(60, clock=clock)
+    limiter = RateLimiter(60, clock=clock)
     assert [limiter.take("k") for _ in range(60)] == [0.0] * 60
     assert limiter.take("k") == pytest.approx(1.0)
     clock.now += 0.5
@@ -113,7 +175,7 @@ def test_the_bucket_refills_continuously() -> None:
 
 
 def test_forgetting_old_keys_bounds_memory() -> None:
-    limiter = WriteLimiter(1, max_keys=2)
+    limiter = RateLimiter(1, max_keys=2)
     for key in ("a", "b", "c"):
         limiter.take(key)
     assert list(limiter.buckets) == ["b", "c"]

@@ -6,7 +6,6 @@ import bisect
 import itertools
 import json
 import os
-import time as wallclock
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -516,14 +515,13 @@ def test_default_calendar() -> None:
     assert calendar.elapsed(sp(2026, 4, 20), sp(2026, 4, 27)) == 28 * H
 
 
-def test_56_hour_add_is_fast() -> None:
-    """A minute-by-minute walk would take tens of milliseconds per call; this allows 1 ms."""
+def test_56_hour_adds_agree_with_elapsed() -> None:
+    """The 56-hour target (Sev4 resolution) from 200 starts: `add` lands where `elapsed` counts back
+    exactly 56 h. How fast it is belongs to bench/calendar.py, not to a unit test (no timing asserts)."""
     calendar = BusinessCalendar.from_spec(default_calendar_spec(SP_HOLIDAYS))
     starts = [sp(2026, 12, 1, 10) + timedelta(hours=7 * n) for n in range(200)]
-    begun = wallclock.perf_counter()
     for start in starts:
-        calendar.add(start, 56 * H)
-    assert wallclock.perf_counter() - begun < 0.2
+        assert calendar.elapsed(start, calendar.add(start, 56 * H)) == 56 * H
 
 
 # --- properties ---
