@@ -16,6 +16,7 @@ from infra.log import get_logger
 from integrations.mail.inbound_server import InboundMail
 from services import attachments, tickets
 from services.attachment_refs import MAX_ATTACHMENTS_PER_MESSAGE
+from services.commands import TicketRef, visible
 from services.context import Context
 from services.problems import Problem
 
@@ -28,6 +29,10 @@ async def take_mail(context: Context, mail: InboundMail, ticket_id: int | None, 
     A reply to a closed ticket opens a follow-up ticket naming it (the closed one stays read-only).
     Raises `Problem` (the ticket refuses: not visible, …) or `AttachmentRejected`.
     """
+    if ticket_id is not None:
+        await visible(
+            context, TicketRef(ticket_id)
+        )  # the ticket is known (404 otherwise) before any file is kept
     attachment_ids = await _store_attachments(mail, context)
     if ticket_id is None:
         return await _open(context, mail, _ticket_draft(mail, attachment_ids), key)
