@@ -50,6 +50,7 @@ class World:
     card: str
     group_id: str
     transferred: str
+    rollout: str  # the policy rollout's workflow id
 
     def fill(self, recipe: str, now: datetime) -> str:
         within_hour = (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -59,6 +60,7 @@ class World:
             .replace("<group-id>", self.group_id)
             .replace("ESC-12", self.card)
             .replace("ticket-1000", self.urgent)
+            .replace("sla-policy-rollout-default-v2", self.rollout)
         )
 
 
@@ -73,7 +75,8 @@ def expectations(world: World) -> dict[str, Callable[[set[str], str], bool]]:
         "EscalationStage = 'verifying'": lambda ids, _: w.escalation in ids,
         "DevCards =": lambda ids, _: ids == {w.escalation},
         "TicketTier = 'L2'": lambda ids, _: ids == {w.transferred},
-        "workflow query": lambda _, out: '"status"' in out and '"severity"' in out,
+        "--type state": lambda _, out: '"status"' in out and '"severity"' in out,
+        "--type progress": lambda _, out: '"applied"' in out and '"total"' in out,
         "workflow show": lambda _, out: "WorkflowExecutionStarted" in out,
     }
 
@@ -110,7 +113,7 @@ async def answered(address: str, command: str, check: Callable[[set[str], str], 
 
 
 async def _ok(response: httpx.Response) -> Any:
-    assert response.status_code in (200, 201), response.text
+    assert response.status_code in (200, 201, 202), response.text  # 202: a policy rollout started
     return response.json()
 
 
@@ -166,7 +169,7 @@ async def build_world(http: httpx.AsyncClient, client: Client, org: Org, staff: 
     assert read["stage"] == "verifying", read["stage"]
     return World(
         org.id, f"ticket-{urgent['id']}", f"ticket-{calm['id']}", f"escalation-{escalation['id']}", card,
-        po["id"], f"ticket-{moved['id']}",
+        po["id"], f"ticket-{moved['id']}", f"sla-policy-rollout-{name}-v1",
     )  # fmt: skip
 
 

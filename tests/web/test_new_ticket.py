@@ -48,6 +48,7 @@ async def test_a_customer_opens_a_ticket_with_a_file_after_seeing_suggestions(
 
     await browser_page.get_by_label("Product").fill("Ledger")
     await browser_page.get_by_label("Kind").select_option("technical")
+    await browser_page.wait_for_load_state("networkidle")  # the severity texts for this product and kind
     severity = browser_page.get_by_label("Severity")
     await expect(severity.locator("option[value='1']")).to_contain_text(
         "first answer within 2 business hours"
