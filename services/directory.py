@@ -13,7 +13,7 @@ from typing import Any
 from domain.actors import is_staff
 from services.context import Context
 from services.pagination import Page, decode_cursor, page_of
-from services.problems import Problem
+from services.problems import forbidden
 from store import directory
 from store.directory import UserQuery
 
@@ -24,7 +24,7 @@ CURSOR_SHAPE = (int, str, str)
 
 def _staff_only(context: Context) -> None:
     if not is_staff(context.principal.role):
-        raise Problem(403, "only staff search the directory", type_="/problems/forbidden")
+        raise forbidden("only staff search the directory")
 
 
 async def find_users(

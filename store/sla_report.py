@@ -19,17 +19,10 @@ from domain.sla_report.ticket_facts import RELEVANT_EVENTS, ReportEvent, ReportT
 from store.tables import ticket_events, tickets
 
 
-def has_groups() -> bool:
-    """group_by=group needs the groups feature's `tickets.group_id`; until it exists, no such report."""
-    return "group_id" in tickets.c
-
-
 def _tickets_of(period: Period) -> Select[Any]:
     t = tickets.c
     columns: list[Any] = [t.id, t.created_at, t.channel, t.severity, t.org_id, t.assignee_id, t.sla_policy]
-    columns.append(t.snapshot["sla"].label("sla"))
-    if has_groups():
-        columns.append(t.group_id.label("group_id"))
+    columns += [t.snapshot["sla"].label("sla"), t.group_id.label("group_id")]
     return select(*columns).where(t.created_at >= period.start, t.created_at < period.end)
 
 

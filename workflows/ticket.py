@@ -64,6 +64,11 @@ Deadline = LifecycleDeadline | SlaDeadline
 # A closed ticket's run stays for the feedback window instead of completing at the close. Runs that
 # recorded a close before this patch completed right there, and replay the same way.
 FEEDBACK_AFTER_CLOSE = "feedback-after-close"
+SLA_OVERDUE_BEFORE_COMMANDS = "sla-overdue-before-commands"
+PENDING_REMINDER = "pending-reminder"
+NOTIFY_IN_PROJECTION = "notify-in-projection"
+NOTIFY_BY_MAIL = "notify-by-mail"
+GROUP_SEARCH_ATTRIBUTES = "ticket-group-search-attributes"
 ENDS_ESCALATION = "ticket-close-ends-escalation"
 POLICY_CHANGE_RECORDS_OVERDUE = "policy-change-records-overdue"
 
@@ -308,7 +313,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         first, so without this a reply landing just after the breach would erase the breach.
         """
         sla = self._state.sla
-        if sla is None or not workflow.patched("sla-overdue-before-commands"):
+        if sla is None or not workflow.patched(SLA_OVERDUE_BEFORE_COMMANDS):
             return
         for deadline in overdue_sla_deadlines(sla, workflow.now()):
             changes = decide_sla(self._state, deadline)
@@ -352,7 +357,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
 
     def _next_deadline(self) -> Deadline | None:
         candidates: list[Deadline] = []
-        reminders = workflow.patched("pending-reminder")
+        reminders = workflow.patched(PENDING_REMINDER)
         for lifecycle in (
             next_lifecycle_deadline(self._state, self._lifecycle),
             next_conference_reminder(self._state, self._lifecycle),
@@ -383,14 +388,14 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
     # ---- projection and what follows it --------------------------------------------------------------
 
     def _rows(self, batch: list[Event]) -> ProjectionRows:
-        return projection_rows(self._state, batch, notify=workflow.patched("notify-in-projection"))
+        return projection_rows(self._state, batch, notify=workflow.patched(NOTIFY_IN_PROJECTION))
 
     def _projection_summary(self, rows: ProjectionRows) -> str:
         return f"project ticket #{self._state.id} to v{rows.version}"
 
     async def _projected(self, batch: list[Event]) -> None:
         self._publish_state()
-        if not workflow.patched("notify-in-projection"):
+        if not workflow.patched(NOTIFY_IN_PROJECTION):
             self._notify_legacy(batch)
         reason = escalation_to_end(self._state, batch)
         if reason is not None and workflow.patched(ENDS_ESCALATION):
@@ -415,7 +420,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
 
     def _notify_legacy(self, events: list[Event]) -> None:
         """Runs started before "notify-in-projection" record notifications by a regular activity each."""
-        by_mail = workflow.patched("notify-by-mail")
+        by_mail = workflow.patched(NOTIFY_BY_MAIL)
         for event in events:
             wanted = is_notified_by_activity(Entity.TICKET, event) if by_mail else notified_before_mail(event)
             if wanted:
@@ -440,7 +445,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         if sla is not None:
             wanted[sa.SLA_BREACHED.name] = any(c.breached for c in sla.clocks)
             wanted[sa.SLA_NEXT_DEADLINE.name] = next_breach_due(sla)
-        if workflow.patched("ticket-group-search-attributes"):
+        if workflow.patched(GROUP_SEARCH_ATTRIBUTES):
             wanted[sa.TICKET_GROUP.name] = state.group_id or ""
             wanted[sa.TICKET_TIER.name] = state.tier.value
         changed = {k: v for k, v in wanted.items() if self._published.get(k) != v}

@@ -270,10 +270,11 @@ def _decide_transfer(state: TicketState, command: Any) -> list[Change]:
 
 def _decide_tag(state: TicketState, command: Any) -> list[Change]:
     assert isinstance(command, Tag)
-    add = [t for t in checked_tags(command.add, "add") if t not in state.tags]
-    remove = [t for t in checked_tags(command.remove, "remove") if t in state.tags]
-    if set(add) & set(remove):
+    wanted, unwanted = checked_tags(command.add, "add"), checked_tags(command.remove, "remove")
+    if set(wanted) & set(unwanted):
         raise InvalidCommand("remove", "a tag cannot be both added and removed")
+    add = [t for t in wanted if t not in state.tags]
+    remove = [t for t in unwanted if t in state.tags]
     if not add and not remove:
         raise InvalidCommand("add", "nothing to change: the ticket already has (or lacks) these tags")
     check_count([t for t in state.tags if t not in remove] + add)

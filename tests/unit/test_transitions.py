@@ -9,7 +9,7 @@ import pytest
 from domain.actors import Actor, Role
 from domain.errors import InvalidCommand, TransitionRejected
 from domain.events import number
-from domain.ticket.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, Transfer
+from domain.ticket.commands import Assign, Close, Reclassify, Reopen, Reply, Resolve, Tag, Transfer
 from domain.ticket.lifecycle import LifecycleSettings, next_lifecycle_deadline
 from domain.ticket.state import NewTicket, TicketState, TicketStatus, Tier
 from domain.ticket.transitions import allowed_actions, decide, decide_lifecycle, evolve
@@ -132,3 +132,11 @@ def test_lifecycle_deadlines_and_actions() -> None:
     assert state.status is TicketStatus.RESOLVED
     deadline = next_lifecycle_deadline(state, settings)
     assert deadline is not None and deadline.due == T0 + timedelta(days=14)
+
+
+def test_a_tag_both_added_and_removed_is_refused_even_when_the_ticket_has_it() -> None:
+    """The overlap is checked on what was asked, before it is narrowed to what would change."""
+    state = ticket()
+    state.tags = ["vip"]
+    with pytest.raises(InvalidCommand):
+        decide(state, Tag(actor=Actor("a1", Role.AGENT), add=["vip"], remove=["vip"]))
