@@ -6,11 +6,13 @@ import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
+import pytest
 import pytest_asyncio
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Worker, _workflow_instance
 
 from domain.ticket.lifecycle import LifecycleSettings
 from domain.ticket.state import NewTicket
@@ -66,3 +68,33 @@ async def world(time_env: WorkflowEnvironment) -> AsyncIterator[DoublesWorld]:
     )
     async with worker:
         yield DoublesWorld(time_env, queue, doubles)
+
+
+class SuggestContinueAsNew:
+    """The server's continue-as-new suggestion, for the runs a test names.
+
+    The time-skipping server has no `limit.historyCount.suggestContinueAsNew`; this stands in for it
+    by answering the flag a workflow task's activation carries (`workflow.info()
+    .is_continue_as_new_suggested()`), for the named run ids only. The workflow code, and so the
+    commands it issues, is the production code: only the server's hint is faked, as the dev server's
+    low threshold does in tests/workflow. A run continued from a named one is not named.
+    """
+
+    def __init__(self) -> None:
+        self.runs: set[str] = set()
+
+    def __call__(self, instance: Any) -> bool:
+        return instance._info.run_id in self.runs or bool(instance._continue_as_new_suggested)
+
+
+@pytest.fixture
+def suggest_continue_as_new(monkeypatch: pytest.MonkeyPatch) -> SuggestContinueAsNew:
+    suggest = SuggestContinueAsNew()
+
+    def suggested(instance: Any) -> bool:  # a plain function: bound to the workflow instance
+        return suggest(instance)
+
+    monkeypatch.setattr(
+        _workflow_instance._WorkflowInstanceImpl, "workflow_is_continue_as_new_suggested", suggested
+    )
+    return suggest
