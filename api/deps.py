@@ -9,10 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from infra.settings import Settings
-from infra.temporal_client import connect
 from integrations.jira.settings import JiraSettings
-from services.context import TemporalProvider
-from services.problems import unavailable
+from services.context import TemporalProvider, connected_client, lazy_client
 
 
 def get_settings(request: Request) -> Settings:
@@ -33,23 +31,12 @@ def get_jira(request: Request) -> JiraSettings | None:
 
 async def get_temporal(request: Request) -> Client:
     """The Temporal client; connects lazily so the API starts (and answers 503) while Temporal is down."""
-    state = request.app.state
-    if state.temporal is None:
-        try:
-            state.temporal = await connect(state.settings)
-        except Exception as exc:
-            raise unavailable("temporal") from exc
-    client: Client = state.temporal
-    return client
+    return await connected_client(request.app.state)
 
 
 def get_temporal_provider(request: Request) -> TemporalProvider:
     """Temporal on demand: for routes that may answer without it (a webhook for an unknown card, /readyz)."""
-
-    async def temporal() -> Client:
-        return await get_temporal(request)
-
-    return temporal
+    return lazy_client(request.app.state)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

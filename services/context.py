@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from infra.settings import Settings
+from infra.temporal_client import connect
 from services.access import scope_for
+from services.problems import unavailable
 from store.identities import Principal
 from store.scope import Scope
 
@@ -45,5 +48,26 @@ def fixed_client(client: Client) -> TemporalProvider:
 
     async def _client() -> Client:
         return client
+
+    return _client
+
+
+async def connected_client(state: Any) -> Client:
+    """The process's Temporal client, connected on first use and kept on `state` (the app's state):
+    the API and the pages start, and read, while Temporal is away; a write then answers 503."""
+    if state.temporal is None:
+        try:
+            state.temporal = await connect(state.settings)
+        except Exception as exc:
+            raise unavailable("temporal") from exc
+    client: Client = state.temporal
+    return client
+
+
+def lazy_client(state: Any) -> TemporalProvider:
+    """A provider over `connected_client`, for a service `Context`."""
+
+    async def _client() -> Client:
+        return await connected_client(state)
 
     return _client

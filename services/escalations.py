@@ -24,7 +24,7 @@ from services.pagination import Page, decode_cursor, page_of
 from services.people import NOBODY, People, event_people, people_named
 from services.problems import Problem, forbidden, not_found
 from store import escalation_queries
-from store.escalation_queries import escalation_timeline, list_escalations, next_escalation_id
+from store.escalation_queries import escalation_timeline, next_escalation_id
 from store.idempotency import IdempotencyConflict, claim, request_hash
 from workflows.escalation import EscalationWorkflow
 from workflows.ticket import TicketWorkflow
@@ -89,14 +89,6 @@ async def _allocate_id(
         except IdempotencyConflict as exc:
             raise Problem(422, "Idempotency-Key was already used with a different request") from exc
     return claimed.resource_id
-
-
-async def list_visible(
-    context: Context, stage: str | None, org_id: str | None, card: str | None, limit: int
-) -> list[dict[str, Any]]:
-    """Newest first, in one query: the caller's scope is part of it."""
-    async with context.engine.connect() as conn:
-        return await list_escalations(conn, context.scope, stage, org_id, card, limit)
 
 
 async def page_escalations(

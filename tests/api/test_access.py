@@ -321,7 +321,7 @@ async def test_the_escalation_list_is_one_query(
 ) -> None:
     context = context_without_temporal(engine, settings, world.principal(who))
     statements.clear()
-    rows = await escalations.list_visible(context, None, None, None, 200)
+    rows = (await escalations.page_escalations(context, None, None, None, 100)).items
     assert len(statements) == 1
     assert (world.escalation in {r["id"] for r in rows}) is ("a" in SEES[who])
 

@@ -16,9 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.status import HTTP_303_SEE_OTHER
 
 from domain.signed_links import LinkPurpose
+from services.context import lazy_client
 from services.link_answers import LinkResources, LinkUnusable, OpenedLink, answer_link, open_link
 from services.problems import Problem
-from web.context import temporal_provider
 from web.error_pages import error_page, problem_page
 from web.forms import FormState
 from web.i18n import N_
@@ -53,7 +53,7 @@ def ticket_path(ticket_id: int) -> str:
 
 
 def _resources(request: Request) -> LinkResources:
-    return LinkResources(engine_of(request), settings_of(request), temporal_provider(request))
+    return LinkResources(engine_of(request), settings_of(request), lazy_client(request.app.state))
 
 
 @router.get("/links/{token}", response_model=None)
