@@ -154,7 +154,8 @@ def start_demo_jira(stack: Stack, cfg: DevConfig, logs: Path) -> dict[str, str]:
     secret = secret_file.read_text().strip()
     webhook = f"http://127.0.0.1:{cfg.api_port}/v1/webhooks/jira"
     args = [sys.executable, "-m", "tests.jira_server", "--port", str(cfg.jira_port), "--webhook-url", webhook]
-    proc = stack.start("jira", [*args, "--webhook-secret", secret], dict(os.environ), logs / "jira.log")
+    # One argv word: a random secret may begin with "-", which argparse would read as an option.
+    proc = stack.start("jira", [*args, f"--webhook-secret={secret}"], dict(os.environ), logs / "jira.log")
     wait_for_port("127.0.0.1", cfg.jira_port, 30, proc)
     return {
         "JIRA_BASE_URL": f"http://127.0.0.1:{cfg.jira_port}",
