@@ -6,6 +6,11 @@ records the ticket, projects it and answers (issue #14: start-then-update took t
 Both halves are idempotent: the start by its workflow id (`ticket-<id>`, use-existing: a retried
 create joins the running ticket) and the update by its id (`opened`: a repeat answers the first
 result), so a crash or a retry in between can neither lose nor duplicate a ticket.
+
+Throughput, not settled: on the SQLite-file dev server the bare pair (bench/bare_temporal.py) ran
+update-with-start at about half the rate of start-then-update under 50 clients (BENCHMARKS.md, and
+again at 4.4 vs 9.4/s on a loaded machine when this changed; at 1 client 5.5 vs 5.2/s, less CPU).
+Re-measure with bench/tickets.py, where the second workflow task is part of the cost.
 """
 
 from __future__ import annotations
