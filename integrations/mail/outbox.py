@@ -44,18 +44,39 @@ class MailOutbox:
         self._base_url = public_base_url
         self._link_key = link_key
 
-    async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
-        """Deliver until `stop` is set; one failing row never blocks the others."""
+    async def run(self, stop: asyncio.Event, interval: float = 1.0, batch: int = 50) -> None:
+        """Deliver until `stop` is set; one failing row never blocks the others.
+
+        A full batch means more is owed (a breach storm queues thousands at once): the next batch
+        goes at once instead of after `interval`, which would cap delivery at `batch` mails a second.
+        """
         while not stop.is_set():
+            full = False
             try:
-                await self.deliver_due()
+                handled, _ = await self._deliver_batch(batch)
+                full = handled == batch
             except Exception as exc:  # the database may be down: try again next round
                 log.warning("mail outbox round failed", error=str(exc))
+            if full:
+                await asyncio.sleep(0)  # let `stop` and other tasks in between batches
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
 
     async def deliver_due(self, limit: int = 50) -> int:
         """Send what is owed and due now; returns how many notifications were delivered."""
+        _, delivered = await self._deliver_batch(limit)
+        return delivered
+
+    async def _deliver_batch(self, limit: int) -> tuple[int, int]:
+        """Up to `limit` owed rows: how many were handled (sent, skipped, failed or postponed) and sent."""
+        rows = await self._due(limit)
+        delivered = 0
+        for row in rows:
+            delivered += await self._deliver(dict(row))
+        return len(rows), delivered
+
+    async def _due(self, limit: int) -> list[Any]:
         now = datetime.now(UTC)
         async with self._engine.connect() as conn:
             rows = (
@@ -80,10 +101,7 @@ class MailOutbox:
                 .mappings()
                 .all()
             )
-        delivered = 0
-        for row in rows:
-            delivered += await self._deliver(dict(row))
-        return delivered
+        return list(rows)
 
     async def _deliver(self, row: dict[str, Any]) -> int:
         key: OutboxKey = (row["ticket_id"], row["source"], row["seq"], row["kind"])
