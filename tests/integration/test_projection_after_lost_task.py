@@ -12,104 +12,28 @@ projection activity directly: its own rules for retries, NUL and notifications.
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio import activity
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
-from temporalio.worker import (
-    HandleUpdateInput,
-    Interceptor,
-    Worker,
-    WorkflowInboundInterceptor,
-    WorkflowInterceptorClassInput,
-)
 
 from activities.projection import ProjectionActivities
 from domain.actors import Actor, Role
 from domain.events import Change, Event, number
-from domain.projection_rows import ProjectionRows
 from domain.ticket.commands import Reply
 from domain.ticket.read_model_rows import projection_rows
 from domain.ticket.state import EscalationView, NewTicket, TicketState, TicketStatus
 from domain.ticket.transitions import decide, evolve
-from entrypoints.registry import WORKFLOWS, sandbox_runner
 from store.tables import notifications, ticket_events, tickets
+from tests.support.lost_task import LostTask, lose_update_task
 from tests.support.tickets import AGENT, next_ticket_id, start_ticket
 from tests.workflow.test_ticket_workflow import read_events, read_row
 from workflows.ticket import TicketWorkflow
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class LostTask:
-    """Loses the workflow task of one update: once its projection has committed (and the test has
-    had its say), the task fails instead of completing, as if the worker died there."""
-
-    update_id: str = ""
-    written: asyncio.Event = field(default_factory=asyncio.Event)  # the lost projection committed
-    carry_on: asyncio.Event = field(default_factory=asyncio.Event)  # let the lost task end now
-    lost: bool = False
-
-
-class LoseOneTask(Interceptor):
-    """A test-only workflow interceptor: after the chosen update's handler has returned (so after
-    its projection), the workflow task fails, once; Temporal then retries the task."""
-
-    def __init__(self, plan: LostTask) -> None:
-        self._plan = plan
-
-    def workflow_interceptor_class(
-        self, input: WorkflowInterceptorClassInput
-    ) -> type[WorkflowInboundInterceptor]:
-        plan = self._plan
-
-        class Inbound(WorkflowInboundInterceptor):
-            async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
-                result = await super().handle_update_handler(input)
-                if input.id == plan.update_id and not plan.lost:
-                    plan.lost = True
-                    raise RuntimeError("the worker died before this workflow task completed")
-                return result
-
-        return Inbound
-
-
-@pytest_asyncio.fixture
-async def losing_worker(client: Client, engine: AsyncEngine) -> AsyncIterator[tuple[str, LostTask]]:
-    """A worker on its own task queue with the production workflows and projection, which loses
-    the planned task after that task's projection has committed."""
-    plan = LostTask()
-    projection = ProjectionActivities(engine).project_ticket
-
-    @activity.defn(name="project_ticket")
-    async def project_ticket(rows: ProjectionRows) -> int:
-        version = await projection(rows)
-        if plan.update_id and not plan.written.is_set() and version > 1:
-            plan.written.set()
-            await plan.carry_on.wait()
-        return version
-
-    queue = f"lost-task-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        client,
-        task_queue=queue,
-        workflows=list(WORKFLOWS),
-        activities=[project_ticket],
-        workflow_runner=sandbox_runner(),
-        interceptors=[LoseOneTask(plan)],
-    ):
-        yield queue, plan
 
 
 async def test_a_retried_workflow_task_replaces_what_the_lost_one_projected(
@@ -119,16 +43,15 @@ async def test_a_retried_workflow_task_replaces_what_the_lost_one_projected(
     handle, new = await start_ticket(client, engine, queue)
     await handle.execute_update(TicketWorkflow.opened)
 
-    plan.update_id = "reply-1"
     reply = Reply(actor=AGENT, body="Please send the logs", await_customer=True)
-    answer = asyncio.create_task(handle.execute_update(TicketWorkflow.reply, reply, id=plan.update_id))
-    await asyncio.wait_for(plan.written.wait(), 10)
-    lost = [(e["seq"], e["type"]) for e in await read_events(engine, new.id)]
-    assert lost == [(1, "ticket_created"), (2, "reply_added"), (3, "status_changed")]
-    # While the task is in flight, news from an escalation arrives; then the task is lost.
-    await handle.signal(TicketWorkflow.escalation_changed, EscalationView(id="ESC-1", stage="requested"))
-    plan.carry_on.set()
-    state = await asyncio.wait_for(answer, 20)
+
+    async def meanwhile() -> None:
+        lost = [(e["seq"], e["type"]) for e in await read_events(engine, new.id)]
+        assert lost == [(1, "ticket_created"), (2, "reply_added"), (3, "status_changed")]
+        # While the task is in flight, news from an escalation arrives; then the task is lost.
+        await handle.signal(TicketWorkflow.escalation_changed, EscalationView(id="ESC-1", stage="requested"))
+
+    state = await lose_update_task(handle, plan, TicketWorkflow.reply, reply, "reply-1", meanwhile)
 
     # Temporal retried the task: the signal came first and every event was numbered again.
     history = [e.event_type for e in (await handle.fetch_history()).events]
