@@ -104,7 +104,7 @@ class SinkCount:
     """What the SMTP sink received for a set of events: e-mails by (Message-ID, recipient)."""
 
     received: Counter[tuple[str, str]]
-    by_ticket: Counter[int]  # distinct (Message-ID, recipient) pairs per ticket
+    by_event: Counter[tuple[int, int]]  # distinct (Message-ID, recipient) pairs per (ticket, seq)
 
     @property
     def mails(self) -> int:
@@ -117,7 +117,7 @@ class SinkCount:
     def figures(self) -> dict[str, int]:
         return {
             "sink_breach_mails": self.mails,
-            "sink_breach_events_mailed": len(self.by_ticket),
+            "sink_breach_events_mailed": len(self.by_event),
             "sink_duplicate_mails": self.duplicates,
         }
 
@@ -125,12 +125,12 @@ class SinkCount:
 def count_sink_mail(mail_dir: Path, events: Iterable[EventRef], since: float) -> SinkCount:
     """How many times the SMTP sink received each event's e-mail, per recipient.
 
-    An event's e-mail has the Message-ID `<ticket-<id>-<seq>.s…@domain>` (domain.mail_threading):
+    An event's e-mail has the Message-ID `<ticket-<id>-<seq>[.<variant>]@domain>` (domain.mail_threading):
     files newer than `since` are read (headers only), matched to the events, and counted.
     """
     from email.parser import BytesHeaderParser  # not at the top: bench/calendar.py shadows the stdlib there
 
-    wanted = {f"<ticket-{e.ticket_id}-{e.seq}.": e.ticket_id for e in events}
+    wanted = {f"<ticket-{e.ticket_id}-{e.seq}": (e.ticket_id, e.seq) for e in events}
     received: Counter[tuple[str, str]] = Counter()
     parser = BytesHeaderParser()
     for path in mail_dir.glob("*.eml"):
@@ -138,9 +138,14 @@ def count_sink_mail(mail_dir: Path, events: Iterable[EventRef], since: float) ->
             continue
         headers = parser.parsebytes(path.read_bytes())
         message_id = str(headers.get("Message-ID", ""))
-        if message_id.split(".", 1)[0] + "." in wanted:
+        if _event_part(message_id) in wanted:
             received[(message_id, str(headers.get("X-RcptTo", "")))] += 1
-    by_ticket: Counter[int] = Counter()
+    by_event: Counter[tuple[int, int]] = Counter()
     for message_id, _ in received:
-        by_ticket[wanted[message_id.split(".", 1)[0] + "."]] += 1
-    return SinkCount(received, by_ticket)
+        by_event[wanted[_event_part(message_id)]] += 1
+    return SinkCount(received, by_event)
+
+
+def _event_part(message_id: str) -> str:
+    """`<ticket-12-3.s@example.com>` → `<ticket-12-3`."""
+    return message_id.split("@", 1)[0].split(".", 1)[0]
