@@ -1,4 +1,4 @@
-"""Scenario 5: the worker is SIGKILLed in the middle of a 2,000-ticket breach storm.
+"""Scenario 8: the worker is SIGKILLed in the middle of a 2,000-ticket breach storm.
 
 Why: a business calendar makes breaches come in storms (every Sev2 ticket opened over the weekend
 breaches at Monday 13:00:00), so a worker crash is most likely exactly while thousands of breaches are
@@ -80,7 +80,7 @@ NAME = "faults-storm"  # calendar, policy and product
 async def test_worker_killed_in_a_breach_storm(capsys: pytest.CaptureFixture[str]) -> None:
     async with fault_stack() as stack, Api(stack.api, stack.keys, CONCURRENCY, patience=600) as api:
         figures = await run(stack, api)
-        emit(capsys, "scenario-5-breach-storm-worker-killed", figures)
+        emit(capsys, "scenario-8-breach-storm-worker-killed", figures)
         assert figures["events_lost"] == 0
         assert figures["duplicate_breaches"] == 0 and figures["sink_duplicate_mails"] == 0
         assert not figures["problems"], figures["problems"]
