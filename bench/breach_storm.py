@@ -12,6 +12,8 @@ minute after the storm tickets can all be opened), closes `TARGET_MINUTES` later
 ticket opened before T0 breaches at the re-opening, one shared instant; its warning (ratio 0.25)
 comes due 15 s after T0, a smaller storm of its own first, as Monday's 11:24 warnings precede the
 13:00 breaches. The plan is checked against `BusinessCalendar.add` before any ticket is opened.
+The shape and its check are in `tests/support/breach_storm.py`, shared with the fault scenario that
+kills the worker in the middle of a storm (`tests/faults/test_breach_storm_worker_killed.py`).
 
 Steps: start a Temporal dev server (`--server memory`: in memory; `sqlite`: a `--db-filename` file,
 what `make dev` runs) and the `make dev` stack on it (worker, API, Postgres, mailer delivering to the
@@ -46,8 +48,6 @@ import os
 import sys
 import time
 import uuid
-from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,15 +69,18 @@ from bench._common import (  # noqa: E402
     scrape_metrics,
     stack_pids,
 )
-from domain.calendar import BusinessCalendar, CalendarSpec, WeeklyInterval  # noqa: E402
+from tests.support.breach_storm import (  # noqa: E402
+    STORM_SEVERITY,
+    StormPlan,
+    check_plan,
+    count_sink_mail,
+    plan_storm,
+    storm_calendar,
+    storm_policy,
+)
 
 STORM_NAME = "bench-storm"  # calendar, policy and product
-STORM_SEVERITY = 2
-TARGET_MINUTES = 1  # first response; the first opening lasts exactly this long
-RESOLUTION_MINUTES = 600  # far beyond the run
-WARNING_RATIO = 0.25
 QUIET_SEVERITY = 4  # the default policy: 16 h / 56 h business time, nothing comes due during a run
-SECOND_OPENING = timedelta(hours=8)
 # The SDK's counters: a sticky cache miss is a workflow task that had to replay the run's history.
 METRICS = ("sticky_cache", "workflow_task_execution_failed")
 COUNTERS = (
@@ -88,76 +91,13 @@ COUNTERS = (
 DEFAULT_CREATE_RATE = 5.0  # tickets/s assumed before any was timed
 
 
-@dataclass(frozen=True)
-class StormPlan:
-    """The instants of a storm: when the calendar opens, closes, opens again (the breach), and warns."""
-
-    opening: datetime
-    closing: datetime
-    breach: datetime
-    warning: datetime
-
-
-def plan_storm(now: datetime, ready_in: float, gap_minutes: int) -> StormPlan:
-    """Open at the first whole minute (the API's calendars have minutes) after `ready_in` seconds."""
-    earliest = now + timedelta(seconds=ready_in)
-    opening = earliest.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    closing = opening + timedelta(minutes=TARGET_MINUTES)
-    warning = opening + timedelta(seconds=TARGET_MINUTES * 60 * WARNING_RATIO)
-    return StormPlan(opening, closing, closing + timedelta(minutes=gap_minutes), warning)
-
-
-def weekly_intervals(ranges: list[tuple[datetime, datetime]]) -> list[dict[str, Any]]:
-    """UTC instant ranges as the API's weekly intervals, split at midnight ("24:00" ends a day)."""
-    found: list[dict[str, Any]] = []
-    for start, end in ranges:
-        while start < end:
-            midnight = (start + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-            stop = min(end, midnight)
-            found.append(
-                {
-                    "weekday": start.weekday(),
-                    "start": f"{start:%H:%M}",
-                    "end": "24:00" if stop == midnight else f"{stop:%H:%M}",
-                }
-            )
-            start = stop
-    return found
-
-
-def storm_calendar(plan: StormPlan) -> dict[str, Any]:
-    ranges = [(plan.opening, plan.closing), (plan.breach, plan.breach + SECOND_OPENING)]
-    return {"timezone": "UTC", "weekly": weekly_intervals(ranges)}
-
-
-def check_plan(calendar: dict[str, Any], plan: StormPlan, now: datetime) -> None:
-    """The storm's instants are what the project's own calendar arithmetic gives a ticket opened now."""
-    spec = CalendarSpec("UTC", tuple(WeeklyInterval(**w) for w in calendar["weekly"]), ())
-    business = BusinessCalendar.from_spec(spec)
-    target = timedelta(minutes=TARGET_MINUTES)
-    breach, warning = business.add(now, target), business.add(now, target * WARNING_RATIO)
-    if breach != plan.breach or warning != plan.warning:
-        raise AssertionError(f"calendar gives breach {breach}, warning {warning}; planned {plan}")
-
-
-def storm_policy() -> dict[str, Any]:
-    rule = {"first_response_minutes": TARGET_MINUTES, "resolution_minutes": RESOLUTION_MINUTES}
-    return {
-        "calendar": STORM_NAME,
-        "rules": [{"severity": sev, **rule} for sev in (1, 2, 3, 4)],
-        "warning_ratio": WARNING_RATIO,
-        "products": [STORM_NAME],
-    }
-
-
 async def put_storm_policy(http: httpx.AsyncClient, admin: dict[str, str], plan: StormPlan) -> None:
     """Store the calendar, check it, then the policy (which resolves the calendar's latest version)."""
     calendar = storm_calendar(plan)
     check_plan(calendar, plan, datetime.now(UTC))
     (await http.put(f"/admin/calendars/{STORM_NAME}", json=calendar, headers=admin)).raise_for_status()
-    (
-        await http.put(f"/admin/sla-policies/{STORM_NAME}", json=storm_policy(), headers=admin)
-    ).raise_for_status()
+    policy = storm_policy(STORM_NAME)
+    (await http.put(f"/admin/sla-policies/{STORM_NAME}", json=policy, headers=admin)).raise_for_status()
 
 
 class Opener:
@@ -375,33 +315,6 @@ def storm_figures(rows: list[Any], plan: StormPlan) -> dict[str, Any]:
     return figures
 
 
-def count_sink_mail(mail_dir: Path, breaches: list[Any], since: float) -> dict[str, int]:
-    """How many times the SMTP sink received each breach's e-mail, per recipient.
-
-    A breach e-mail's Message-ID is `<ticket-<id>-<seq>.s…@domain>` (domain.mail_threading): files
-    newer than `since` are read (headers only), matched to the breach events, and counted."""
-    from email.parser import BytesHeaderParser  # not at the top: bench/calendar.py shadows the stdlib there
-
-    wanted = {f"<ticket-{r.ticket_id}-{r.seq}." for r in breaches}
-    received: Counter[tuple[str, str]] = Counter()
-    events: set[str] = set()
-    parser = BytesHeaderParser()
-    for path in mail_dir.glob("*.eml"):
-        if path.stat().st_mtime < since:
-            continue
-        headers = parser.parsebytes(path.read_bytes())
-        message_id = str(headers.get("Message-ID", ""))
-        event = message_id.split(".", 1)[0] + "."
-        if event in wanted:
-            events.add(event)
-            received[(message_id, str(headers.get("X-RcptTo", "")))] += 1
-    return {
-        "sink_breach_mails": sum(received.values()),
-        "sink_breach_events_mailed": len(events),
-        "sink_duplicate_mails": sum(n - 1 for n in received.values() if n > 1),
-    }
-
-
 async def run_escalator(api: str, running: Any, args: argparse.Namespace, server_pid: int) -> dict[str, Any]:
     from store.db import create_engine
 
@@ -457,7 +370,7 @@ async def run_escalator(api: str, running: Any, args: argparse.Namespace, server
     breaches = [r for r in rows if r.type == "sla_breached"]
     figures["breach_mails_marked_sent"] = sum(r.sent_at is not None for r in breaches)
     since = plan.breach.timestamp() - 5
-    figures.update(count_sink_mail(Path(running.data_dir) / "mail", breaches, since))
+    figures.update(count_sink_mail(Path(running.data_dir) / "mail", breaches, since).figures())
     figures["storm_tickets"] = len(ids)
     figures["plan"] = {k: v.isoformat() for k, v in vars(plan).items()}
     return figures

@@ -37,6 +37,7 @@ from tests.faults.harness import (
     seconds,
     timeline_mismatches,
     timeline_problems,
+    wait_for_worker,
     workflow_states,
 )
 
@@ -58,18 +59,6 @@ def unanswered(i: int) -> bool:
 
 def is_late(i: int) -> bool:
     return i < LATE
-
-
-async def wait_for_worker(stack: FaultStack, offset: int, seconds_: float = 90) -> None:
-    """Until the restarted worker logs that it polls again (its log is appended to)."""
-    deadline = time.monotonic() + seconds_
-    while time.monotonic() < deadline:
-        with stack.log("worker").open("rb") as log:
-            log.seek(offset)
-            if b"worker started" in log.read():
-                return
-        await asyncio.sleep(0.1)
-    raise AssertionError("the restarted worker never logged 'worker started'")
 
 
 async def test_worker_killed_under_load(capsys: pytest.CaptureFixture[str]) -> None:
