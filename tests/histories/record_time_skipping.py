@@ -7,7 +7,9 @@ with the workflow doubles' activities (tests/workflow_doubles): no PostgreSQL, n
 - escalation_card_withdrawn_with_ticket: a JIRA card created, a reconcile beside the loop, the
   ticket closed by the requester ending its escalation (withdrawn, dev cards told);
 - escalation_outlived_its_ticket: an escalation whose ticket's workflow had completed withdraws itself;
-- policy_rollout_continued: a policy rollout that continued as new (its first and its last run).
+- policy_rollout_continued: a policy rollout that continued as new (its first and its last run);
+- ticket_timer_kept_across_writes: writes that do not move the next deadline keep its timer
+  ("deadline-timer-kept"), the kept timer fires, a write that removes the deadline cancels it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from domain.escalation.commands import CreateCard, MoveStage
 from domain.escalation.state import NewEscalation, Target
 from domain.sla import default_policy
 from domain.sla_rollout import PolicyRolloutInput, rollout_workflow_id
-from domain.ticket.commands import Close, Reply
+from domain.ticket.commands import Close, Reply, Tag
 from entrypoints.registry import WORKFLOWS, sandbox_runner
 from infra.binaries import temporal_test_server
 from tests.support.tickets import AGENT, customer
@@ -112,11 +114,28 @@ async def policy_rollout_continued(world: DoublesWorld) -> list[WorkflowHandle]:
     return [first, rollout]
 
 
+async def ticket_timer_kept_across_writes(world: DoublesWorld) -> list[WorkflowHandle]:
+    ticket, new = await world.start_ticket()
+    await ticket.execute_update(TicketWorkflow.opened)
+    await ticket.execute_update(
+        TicketWorkflow.reply, Reply(actor=AGENT, body="Which version?", await_customer=True)
+    )
+    await ticket.execute_update(TicketWorkflow.reply, Reply(actor=AGENT, body="Checking", internal=True))
+    await ticket.execute_update(TicketWorkflow.tag, Tag(actor=AGENT, add=["billing"]))
+    await world.env.sleep(timedelta(days=7, minutes=1))  # the kept timer fires: the pending reminder
+    requester = customer(new.requester_id)
+    await ticket.execute_update(TicketWorkflow.reply, Reply(actor=requester, body="Version 2"))
+    await ticket.execute_update(TicketWorkflow.close, Close(actor=requester))
+    await ticket.result()
+    return [ticket]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ticket_breached_policy_changed_auto_resolved": ticket_breached_policy_changed_auto_resolved,
     "escalation_card_withdrawn_with_ticket": escalation_card_withdrawn_with_ticket,
     "escalation_outlived_its_ticket": escalation_outlived_its_ticket,
     "policy_rollout_continued": policy_rollout_continued,
+    "ticket_timer_kept_across_writes": ticket_timer_kept_across_writes,
 }
 
 
