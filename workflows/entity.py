@@ -89,8 +89,8 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
 
     # ---- what each entity says ---------------------------------------------------------------------
 
-    def _decide(self, command: CommandT) -> list[Change]:
-        """The changes a command makes, or a TransitionRejected / InvalidCommand refusal."""
+    def _decide(self, state: StateT, command: CommandT) -> list[Change]:
+        """The changes a command makes on `state`, or a TransitionRejected / InvalidCommand refusal."""
         raise NotImplementedError
 
     def _evolve(self, event: Event) -> None:
@@ -128,6 +128,11 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
     async def _before_decide(self) -> None:
         """Runs before a new command is decided (record what is already overdue, wait until ready)."""
 
+    def _foreseen(self) -> StateT:
+        """The state a command arriving now will be decided on: what `_before_decide` would make of
+        the current one, without changing it (validators must not). Override with `_before_decide`."""
+        return self._state
+
     async def _after_record(self, command: CommandT) -> None:
         """Runs once after a new command is recorded, before its handler waits for the projection."""
 
@@ -156,15 +161,20 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
     async def _handle(self, command: CommandT) -> StateT:
         """An update handler's whole body: decide, record, wait until projected, return the state."""
         return await self._apply(
-            lambda: self._decide(command),
+            lambda: self._decide(self._state, command),
             command.actor,
             command.request_id,
             lambda: self._after_record(command),
         )
 
     def _validate(self, command: CommandT) -> None:
-        """An update validator's whole body: refuse before history what the handler would refuse."""
-        self._check(lambda: self._decide(command), command.request_id)
+        """An update validator's whole body: refuse before history what the handler would refuse.
+
+        Decided on the state the handler will see once `_before_decide` has run (an overdue SLA
+        breach recorded first may change the answer), so that an accepted update does not fail in
+        its handler, nor a refused one be one the handler would have taken.
+        """
+        self._check(lambda: self._decide(self._foreseen(), command), command.request_id)
 
     async def _apply(
         self,

@@ -175,8 +175,8 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
 
     # ---- the escalation's rules ----------------------------------------------------------------------
 
-    def _decide(self, command: EscalationCommand) -> list[Change]:
-        return decide(self._state, command, workflow.now(), self._calendar)
+    def _decide(self, state: EscalationState, command: EscalationCommand) -> list[Change]:
+        return decide(state, command, workflow.now(), self._calendar)
 
     def _evolve(self, event: Event) -> None:
         evolve_escalation(self._state, event)

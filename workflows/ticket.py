@@ -10,6 +10,7 @@ search attributes it publishes.
 from __future__ import annotations
 
 import asyncio
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.actors import Actor, Role
     from domain.escalation.state import NewEscalation, Target
     from domain.escalation.withdrawal import TicketClosed
-    from domain.events import Change, Event
+    from domain.events import Change, Event, number
     from domain.notifications import Entity, is_notified_by_activity, notification_data, notified_before_mail
     from domain.projection_rows import ProjectionRows
     from domain.sla import (
@@ -84,6 +85,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         self._escalation_defaults = input.escalation
         self._published: dict[str, object] = {}
         self._late_feedback = False  # this run keeps a closed ticket's feedback window (patched)
+        self._overdue_first: bool | None = None  # what SLA_OVERDUE_BEFORE_COMMANDS said, once asked
         if input.state is not None:
             self._begin(input.state, input.seen_requests, input.projected_version, input.unprojected)
             return
@@ -280,8 +282,8 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
 
     # ---- the ticket's rules --------------------------------------------------------------------------
 
-    def _decide(self, command: cmd.TicketCommand) -> list[Change]:
-        return decide(self._state, command, late_feedback=self._feedback_window_open())
+    def _decide(self, state: TicketState, command: cmd.TicketCommand) -> list[Change]:
+        return decide(state, command, late_feedback=self._feedback_window_open())
 
     def _evolve(self, event: Event) -> None:
         evolve(self._state, event)
@@ -313,12 +315,34 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         first, so without this a reply landing just after the breach would erase the breach.
         """
         sla = self._state.sla
-        if sla is None or not workflow.patched(SLA_OVERDUE_BEFORE_COMMANDS):
+        if sla is None:
+            return
+        self._overdue_first = workflow.patched(SLA_OVERDUE_BEFORE_COMMANDS)
+        if not self._overdue_first:
             return
         for deadline in overdue_sla_deadlines(sla, workflow.now()):
             changes = decide_sla(self._state, deadline)
             if changes:
                 self._record(changes, Actor.system())
+
+    def _foreseen(self) -> TicketState:
+        """The state after `_record_overdue_sla`, on a copy (only when something is overdue).
+
+        A validator may not ask a patch: a run that has not asked it yet will be told yes (the
+        validator runs only on new work, never on replay), one that was told no keeps that answer.
+        """
+        sla = self._state.sla
+        if sla is None or self._overdue_first is False:
+            return self._state
+        overdue = overdue_sla_deadlines(sla, workflow.now())
+        if not overdue:
+            return self._state
+        state = copy.deepcopy(self._state)
+        for deadline in overdue:
+            changes = decide_sla(state, deadline)
+            for event in number(changes, state, workflow.now(), Actor.system()):
+                evolve(state, event)
+        return state
 
     async def _after_record(self, command: cmd.TicketCommand) -> None:
         if isinstance(command, cmd.Escalate):

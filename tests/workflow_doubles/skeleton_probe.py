@@ -75,7 +75,7 @@ class SkeletonProbeWorkflow(EntityWorkflow[ProbeState, Poke, ProbeDeadline]):
     def _validate_poke(self, command: Poke) -> None:
         self._validate(command)
 
-    def _decide(self, command: Poke) -> list[Change]:
+    def _decide(self, state: ProbeState, command: Poke) -> list[Change]:
         return [Change("poked")]
 
     def _evolve(self, event: Event) -> None:
