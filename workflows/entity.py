@@ -182,12 +182,24 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
         actor: Actor,
         request_id: str | None = None,
         after_record: Callable[[], Awaitable[None]] | None = None,
+        before_record: Callable[[], Awaitable[None]] | None = None,
     ) -> StateT:
-        """A known request id answers with what its first run reached; a new one is decided and recorded."""
+        """A known request id answers with what its first run reached; a new one is decided and recorded.
+
+        `before_record`: what must have happened before the changes are recorded (a child workflow
+        started); if it raises, nothing is recorded. The state may move while it runs, so the
+        command is decided again on the state it is recorded on.
+        """
         target = self._requests.version_of(request_id)
         if target is None:
             await self._before_decide()
-            target = self._record(self._decided(decide), actor)
+            target = self._requests.version_of(request_id)  # a retry that waited behind its first run
+        if target is None:
+            changes = self._decided(decide)
+            if before_record is not None:
+                await before_record()
+                changes = self._decided(decide)
+            target = self._record(changes, actor)
             self._requests.remember(request_id, target)
             if after_record is not None:
                 await after_record()

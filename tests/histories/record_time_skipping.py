@@ -9,12 +9,15 @@ with the workflow doubles' activities (tests/workflow_doubles): no PostgreSQL, n
 - escalation_outlived_its_ticket: an escalation whose ticket's workflow had completed withdraws itself;
 - policy_rollout_continued: a policy rollout that continued as new (its first and its last run);
 - ticket_timer_kept_across_writes: writes that do not move the next deadline keep its timer
-  ("deadline-timer-kept"), the kept timer fires, a write that removes the deadline cancels it.
+  ("deadline-timer-kept"), the kept timer fires, a write that removes the deadline cancels it;
+- ticket_escalate_refused_then_started: an escalate whose child cannot start is refused, the next
+  one starts its child before it is recorded ("escalate-starts-child-first"); closing withdraws it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import uuid
@@ -23,7 +26,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -31,7 +34,7 @@ from domain.escalation.commands import CreateCard, MoveStage
 from domain.escalation.state import NewEscalation, Target
 from domain.sla import default_policy
 from domain.sla_rollout import PolicyRolloutInput, rollout_workflow_id
-from domain.ticket.commands import Close, Reply, Tag
+from domain.ticket.commands import Close, Escalate, Reply, Tag
 from entrypoints.registry import WORKFLOWS, sandbox_runner
 from infra.binaries import temporal_test_server
 from tests.support.tickets import AGENT, customer
@@ -43,6 +46,7 @@ from workflows.escalation import EscalationWorkflow
 from workflows.escalation_input import EscalationInput, EscalationSettings, escalation_workflow_id
 from workflows.policy_rollout import PolicyRolloutWorkflow
 from workflows.ticket import TicketWorkflow
+from workflows.ticket_input import TicketWorkflowInput
 
 HERE = Path(__file__).parent
 Scenario = Callable[[DoublesWorld], Awaitable[list[WorkflowHandle]]]
@@ -130,12 +134,36 @@ async def ticket_timer_kept_across_writes(world: DoublesWorld) -> list[WorkflowH
     return [ticket]
 
 
+async def ticket_escalate_refused_then_started(world: DoublesWorld) -> list[WorkflowHandle]:
+    ticket, new = await world.start_ticket()
+    await ticket.execute_update(TicketWorkflow.opened)
+    taken = f"CP-H{uuid.uuid4().hex[:6]}"
+    squatter = await world.client.start_workflow(
+        TicketWorkflow.run,
+        TicketWorkflowInput(new=replace(new, id=new.id + 1), publish_search_attributes=False),
+        id=escalation_workflow_id(taken),
+        task_queue=world.queue,
+    )
+    with contextlib.suppress(WorkflowUpdateFailedError):  # refused: its child cannot start
+        await ticket.execute_update(TicketWorkflow.escalate, Escalate(AGENT, taken, "engineering", "Dupes"))
+    await squatter.terminate("recorded")
+    fresh = f"CP-H{uuid.uuid4().hex[:6]}"
+    await ticket.execute_update(TicketWorkflow.escalate, Escalate(AGENT, fresh, "engineering", "Dupes"))
+    escalation = world.client.get_workflow_handle_for(EscalationWorkflow.run, escalation_workflow_id(fresh))
+    await escalation.execute_update(EscalationWorkflow.opened)
+    await ticket.execute_update(TicketWorkflow.close, Close(actor=customer(new.requester_id)))
+    await escalation.result()
+    await ticket.result()
+    return [ticket, escalation]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ticket_breached_policy_changed_auto_resolved": ticket_breached_policy_changed_auto_resolved,
     "escalation_card_withdrawn_with_ticket": escalation_card_withdrawn_with_ticket,
     "escalation_outlived_its_ticket": escalation_outlived_its_ticket,
     "policy_rollout_continued": policy_rollout_continued,
     "ticket_timer_kept_across_writes": ticket_timer_kept_across_writes,
+    "ticket_escalate_refused_then_started": ticket_escalate_refused_then_started,
 }
 
 
