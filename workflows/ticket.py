@@ -76,6 +76,7 @@ GROUP_SEARCH_ATTRIBUTES = "ticket-group-search-attributes"
 ENDS_ESCALATION = "ticket-close-ends-escalation"
 POLICY_CHANGE_RECORDS_OVERDUE = "policy-change-records-overdue"
 ESCALATE_STARTS_CHILD_FIRST = "escalate-starts-child-first"
+SEED_PUBLISHED = "ticket-search-attributes-seeded-from-start"
 
 
 @workflow.defn
@@ -88,6 +89,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         self._publish = input.publish_search_attributes
         self._escalation_defaults = input.escalation
         self._published: dict[str, object] = {}
+        self._seeded = False  # _published seeded with what the start (or the run before) set
         self._late_feedback = False  # this run keeps a closed ticket's feedback window (patched)
         self._overdue_first: bool | None = None  # what SLA_OVERDUE_BEFORE_COMMANDS said, once asked
         self._escalating: str | None = None  # an escalation whose child workflow is being started
@@ -527,6 +529,10 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         if workflow.patched(GROUP_SEARCH_ATTRIBUTES):
             wanted[sa.TICKET_GROUP.name] = state.group_id or ""
             wanted[sa.TICKET_TIER.name] = state.tier.value
+        if not self._seeded:
+            self._seeded = True
+            if workflow.patched(SEED_PUBLISHED):
+                self._published = published_at_start()
         changed = {k: v for k, v in wanted.items() if self._published.get(k) != v}
         if not changed:
             return
@@ -572,3 +578,18 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
             publish_search_attributes=self._publish,
             escalation=self._escalation_defaults,
         )
+
+
+def published_at_start() -> dict[str, object]:
+    """The ticket's search attributes as this run found them (set at its start, or carried over by
+    continue-as-new), in `_published`'s terms, where an unset keyword is "": so that the first
+    projection upserts only what differs, not what the start has just set."""
+    found = workflow.info().typed_search_attributes
+    published: dict[str, object] = {}
+    for key in (sa.TICKET_STATUS, sa.TICKET_SEVERITY, sa.SLA_BREACHED, sa.SLA_NEXT_DEADLINE, sa.TICKET_TIER):
+        value = found.get(key)
+        if value is not None:
+            published[key.name] = value
+    for key in (sa.TICKET_ASSIGNEE, sa.TICKET_GROUP):
+        published[key.name] = found.get(key) or ""
+    return published
