@@ -93,6 +93,10 @@ class DeadlineTimer:
             return False  # re-plan first; a fired timer for the same instant is seen as due then
         return self._reported(deadline)
 
+    def stop(self) -> None:
+        """The run ends (completes or continues as new): no timer of it outlives it."""
+        self._drop_timer()
+
     def _drop_timer(self) -> None:
         """Cancel a kept timer that is no longer wanted (a fired one costs nothing to drop)."""
         if self._timer is not None and not self._timer.done():

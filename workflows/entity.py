@@ -147,10 +147,12 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
             if self._ended():
                 await self._settle(unless_revived=True)
                 if self._ended():
+                    self._timer.stop()
                     return self._state
                 continue
             if workflow.info().is_continue_as_new_suggested() and self._may_continue_as_new():
                 await self._settle()
+                self._timer.stop()
                 workflow.continue_as_new(self._continued())
             if await self._timer.sleep_until(deadline := self._next_deadline()):
                 assert deadline is not None
