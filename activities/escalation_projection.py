@@ -2,9 +2,10 @@
 links webhooks route by.
 
 Idempotent like the ticket projection: events keyed by (escalation id, seq) and overwritten by what
-the workflow sends, none kept beyond the projected version (store/event_log.py); card links upserted;
-notifications keyed by (ticket, escalation id, seq, kind). The rows are plain JSON built in the
-workflow (domain/escalation/read_model_rows.py).
+the workflow sends, none kept beyond the projected version (store/event_log.py), and the unsent
+notifications of the events overwritten or dropped withdrawn with them (store/outbox_repair.py);
+card links upserted; notifications keyed by (ticket, escalation id, seq, kind). The rows are plain
+JSON built in the workflow (domain/escalation/read_model_rows.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio import activity
 
-from activities.projection import upsert_row, with_instants, write_outbox, write_timeline
+from activities.projection import (
+    upsert_row,
+    with_instants,
+    withdraw_lost_outbox,
+    write_outbox,
+    write_timeline,
+)
 from domain.escalation.read_model_rows import ESCALATION_INSTANTS
 from domain.escalation.state import TERMINAL
 from domain.projection_rows import EVENT_INSTANTS, ProjectionRows
@@ -38,6 +45,7 @@ class EscalationProjectionActivities:
         async with self._engine.begin() as conn:
             await conn.execute(upsert_row(escalations, row))
             timeline = await write_timeline(conn, escalation_events, owner, projection.version, events)
+            await withdraw_lost_outbox(conn, timeline, int(row["ticket_id"]), row["id"])
             await write_outbox(conn, projection.notifications)
             await sync_cards(conn, row)
         count_escalation_events(timeline.written)

@@ -3,6 +3,8 @@
 Idempotent by construction: events are keyed by (ticket id, seq); the workflow is the authority,
 so a projection overwrites the snapshot and the events it carries and drops any event numbered
 beyond its version: those were left by a workflow task that never completed (store/event_log.py).
+The unsent mail notifications and undelivered webhook rows of the events it overwrites or drops go
+with them (store/outbox_repair.py): Postgres never shows, nor sends, an event Temporal did not record.
 Projections of one ticket run one after another inside its workflow, so the latest is the truth.
 """
 
@@ -16,10 +18,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio import activity
 
+from domain.mail_threading import TICKET_SOURCE
 from domain.projection_rows import EVENT_INSTANTS, ProjectionRows
 from domain.ticket.read_model_rows import TICKET_INSTANTS
 from infra.metrics import count_ticket_events
 from store.event_log import forget_events_after, upsert_events
+from store.outbox_repair import withdraw_unsent
 from store.storable import storable
 from store.tables import notifications, ticket_events, tickets
 from store.ticket_search import owes_refresh, refresh_search
@@ -44,10 +48,18 @@ def upsert_row(table: Table, row: dict[str, Any]) -> Insert:
 
 class Timeline(NamedTuple):
     """What a projection changed in a timeline: the (type, data) of events inserted or changed now
-    (for counting once), and whether events of a lost workflow task were forgotten."""
+    (for counting once), the seqs whose stored event it replaced, whether events of a lost workflow
+    task were forgotten, and the last seq it keeps (any beyond were forgotten)."""
 
     written: list[tuple[str, dict[str, Any]]]
     forgot: bool
+    rewritten: list[int]
+    last: int
+
+    @property
+    def repaired(self) -> bool:
+        """A lost workflow task's events were overwritten or forgotten: so must its outbox rows be."""
+        return self.forgot or bool(self.rewritten)
 
 
 async def write_timeline(
@@ -55,11 +67,23 @@ async def write_timeline(
 ) -> Timeline:
     """Write the carried events and forget any numbered beyond them (store/event_log.py says why)."""
     column, owner_id = owner
+    last = max([version, *(int(e["seq"]) for e in events)])
     forgotten = await conn.execute(forget_events_after(table, column, owner_id, version, events))
     if not events:
-        return Timeline([], bool(forgotten.rowcount))
-    result = await conn.execute(upsert_events(table, column, events))
-    return Timeline([(row.type, row.data) for row in result], bool(forgotten.rowcount))
+        return Timeline([], bool(forgotten.rowcount), [], last)
+    rows = (await conn.execute(upsert_events(table, column, events))).all()
+    rewritten = sorted(int(row.seq) for row in rows if not row.inserted)
+    return Timeline([(row.type, row.data) for row in rows], bool(forgotten.rowcount), rewritten, last)
+
+
+async def withdraw_lost_outbox(
+    conn: AsyncConnection, timeline: Timeline, ticket_id: int, source: str
+) -> None:
+    """Before the outbox rows these events owe are written: when the projection repaired what a lost
+    workflow task left, that task's unsent outbox rows go (store/outbox_repair.py), so the rows of the
+    events Temporal recorded are the only ones. Nothing to do (no query) otherwise."""
+    if timeline.repaired:
+        await withdraw_unsent(conn, ticket_id, source, timeline.rewritten, timeline.last)
 
 
 async def write_outbox(conn: AsyncConnection, owed: list[dict[str, Any]]) -> None:
@@ -76,7 +100,8 @@ class ProjectionActivities:
 
     @activity.defn(name="project_ticket")
     async def project_ticket(self, projection: ProjectionRows) -> int:
-        """Write the snapshot, the new events and the notifications they owe in one transaction;
+        """Write the snapshot, the new events and the notifications and webhook deliveries they owe
+        in one transaction (withdrawing the unsent ones of a lost workflow task's events first);
         returns the projected version.
 
         Only the events this call actually inserted are counted, after the commit: a retry or a
@@ -91,6 +116,7 @@ class ProjectionActivities:
             )
             if timeline.forgot or owes_refresh(kind for kind, _ in timeline.written):
                 await refresh_search(conn, [row["id"]])
+            await withdraw_lost_outbox(conn, timeline, row["id"], TICKET_SOURCE)
             await enqueue_for_events(conn, row, events)
             await write_outbox(conn, projection.notifications)
         count_ticket_events(timeline.written)

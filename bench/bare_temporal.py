@@ -125,12 +125,15 @@ class BareStorm:
 
 
 @asynccontextmanager
-async def bare_worker(client: Any, task_queue: str) -> AsyncIterator[Any]:
-    """A worker with worker.py's settings, for BareEntity only, on its own task queue."""
+async def bare_worker(client: Any, task_queue: str, shared: bool = False) -> AsyncIterator[Any]:
+    """A worker with worker.py's settings, for the bare workflows only, on its own task queue.
+
+    `shared`: this module passed through the sandbox instead of imported afresh per run, as
+    Escalator's production worker shares workflows/ (entrypoints/registry.py)."""
     import compileall
 
     from temporalio.worker import Worker
-    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
     from entrypoints.worker import worker_tuning
     from infra.settings import Settings
@@ -140,7 +143,11 @@ async def bare_worker(client: Any, task_queue: str) -> AsyncIterator[Any]:
         client,
         task_queue=task_queue,
         workflows=[BareEntity, BareClocks, BareStorm],
-        workflow_runner=SandboxedWorkflowRunner(),
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(__name__)
+        )
+        if shared
+        else SandboxedWorkflowRunner(),
         **worker_tuning(Settings()),
     )
     async with worker:

@@ -19,8 +19,9 @@ figure would measure the backlog, not how late a clock fires. Figures:
 
   * memory per cached ticket, read once the worker is idle (under 5 % of a core, RSS steady for 3 s:
     every run has had its first workflow task and nothing is queued) after the quiet tickets are open
-    and before the breaching ones: KiB per ticket with 0 writes, then after 5 and 20 customer replies
-    to `--write-tickets` (200) of them (growth 5 → 20 writes, goal under 10 %). The old figure, read
+    and before the breaching ones: KiB per ticket with 0 writes, then after 5, 20 and 40 customer
+    replies to `--write-tickets` (200) of them (growth 5 → 20 writes, goal under 10 %; a run
+    continues as new at 100 history events, so 40 shows that the growth stays bounded). The old figure, read
     as the creates returned, is kept as `*_rss_per_1000_at_return_mib`. `--breaching 0` measures
     memory only.
   * lateness of every recorded breach against its due instant, from the read model:
@@ -30,7 +31,8 @@ figure would measure the backlog, not how late a clock fires. Figures:
 Baselines, in the same run on the same dev server, on a worker with worker.py's settings in this
 process: for memory, `BareEntity` (bench/bare_temporal.py) started and sent one update each (the two
 calls of a create), read idle the same way: `memory_per_ticket_ratio` = bare KiB / Escalator KiB per
-ticket with 0 writes (goal >= 0.77). For lateness, `BareClocks`, a workflow that only sleeps until the
+ticket with 0 writes (goal >= 0.77); `memory_per_ticket_ratio_both_shared` against BareEntity with its
+module passed through the sandbox, as Escalator's production worker shares workflows/. For lateness, `BareClocks`, a workflow that only sleeps until the
 same four deadlines per ticket (quiet and breaching alike; the quiet ones end by their execution
 timeout) and notes how late each fired. Ratios are bare / Escalator (higher is better). The last line
 is one JSON object with every figure.
@@ -73,7 +75,7 @@ QUIET_POLICY = "bench-quiet"
 QUIET_PRODUCT = "bench-quiet"
 QUIET_MINUTES = (8 * 60, 24 * 60)  # first response, resolution: far beyond the run
 WARNING_RATIO = 0.8
-WRITES = (5, 20)  # writes per cached ticket at which memory is read again
+WRITES = (5, 20, 40)  # writes per cached ticket at which memory is read again
 
 
 def first_response_minutes(severity: int) -> int:
@@ -211,15 +213,18 @@ async def run_bare(
     return figures
 
 
-async def run_bare_memory(client: Any, size: int, concurrency: int) -> dict[str, float]:
+async def run_bare_memory(client: Any, size: int, concurrency: int, shared: bool = False) -> dict[str, float]:
     """Memory per cached bare workflow: `size` BareEntity runs, each started and sent one update (the
     two calls of a create), read once the worker is idle.
 
     The old figure read RSS as soon as the starts returned, before the worker had built the runs:
-    about 12 KiB per workflow then against about 105 KiB once idle. Both are reported."""
+    about 12 KiB per workflow then against about 105 KiB once idle. Both are reported. `shared`: the
+    bare module passed through the sandbox, as Escalator's production worker shares workflows/
+    (figures named `bare_shared_*`)."""
     task_queue = f"bare-memory-{uuid.uuid4().hex[:8]}"
     prefix = f"{task_queue}-"
-    async with bare.bare_worker(client, task_queue):
+    name = "bare_shared" if shared else "bare"
+    async with bare.bare_worker(client, task_queue, shared=shared):
         warm = await client.start_workflow(bare.BareEntity.run, 0, id=f"{prefix}warm", task_queue=task_queue)
         await warm.execute_update(bare.BareEntity.bump, 1)
         before = await wait_idle(os.getpid())
@@ -236,14 +241,43 @@ async def run_bare_memory(client: Any, size: int, concurrency: int) -> dict[str,
         for i in range(size):  # end them, so that later phases of this process do not carry them
             await client.get_workflow_handle(f"{prefix}{i}").terminate("memory measured")
     return {
-        "bare_memory_workflows": size,
-        "bare_rss_before_mib": round(before["rss"] / MiB, 1),
-        "bare_rss_idle_mib": round(idle["rss"] / MiB, 1),
-        "bare_idle_wait_s": idle["waited_s"],
-        "bare_kib_per_workflow_at_return": round((at_return - before["rss"]) / 1024 / size, 1),
-        "bare_kib_per_workflow": round((idle["rss"] - before["rss"]) / 1024 / size, 1),
-        "bare_rss_per_1000_mib": round((idle["rss"] - before["rss"]) / MiB / size * 1000, 2),
+        f"{name}_memory_workflows": size,
+        f"{name}_rss_before_mib": round(before["rss"] / MiB, 1),
+        f"{name}_rss_idle_mib": round(idle["rss"] / MiB, 1),
+        f"{name}_idle_wait_s": idle["waited_s"],
+        f"{name}_kib_per_workflow_at_return": round((at_return - before["rss"]) / 1024 / size, 1),
+        f"{name}_kib_per_workflow": round((idle["rss"] - before["rss"]) / 1024 / size, 1),
+        f"{name}_rss_per_1000_mib": round((idle["rss"] - before["rss"]) / MiB / size * 1000, 2),
     }
+
+
+async def bare_memory_elsewhere(temporal: str, size: int, concurrency: int, shared: bool) -> dict[str, Any]:
+    """`run_bare_memory` in a process of its own: memory freed by an earlier measurement in this one
+    would be reused and hide what the new runs take (RSS does not shrink)."""
+    mode = "shared" if shared else "default"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--bare-memory-only",
+        mode,
+        "--temporal",
+        temporal,
+        "--size",
+        str(size),
+        "--concurrency",
+        str(concurrency),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await child.communicate()
+    figures: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return figures
+
+
+async def bare_memory_only(args: argparse.Namespace) -> dict[str, Any]:
+    client = await bare.connect(args.temporal)
+    return await run_bare_memory(
+        client, args.size, args.concurrency, shared=args.bare_memory_only == "shared"
+    )
 
 
 async def write_to(
@@ -297,8 +331,9 @@ async def measure_memory(
         figures[f"kib_per_ticket_{writes}_writes"] = round((per_ticket + grown) / 1024, 1)
         figures[f"kib_per_write_to_{writes}"] = round(grown / writes / 1024, 2)
     figures["writes_failed"] = failed
-    five, twenty = (figures[f"kib_per_ticket_{w}_writes"] for w in WRITES)
+    five, twenty, forty = (figures[f"kib_per_ticket_{w}_writes"] for w in WRITES)
     figures["memory_growth_5_to_20_pct"] = round((twenty / five - 1) * 100, 1) if five > 0 else float("nan")
+    figures["memory_growth_5_to_40_pct"] = round((forty / five - 1) * 100, 1) if five > 0 else float("nan")
     return figures
 
 
@@ -499,6 +534,8 @@ async def run_all(
         if quiet:
             print(f"\nbare Temporal: memory of {quiet} BareEntity workflows with one update each", flush=True)
             results.update(await run_bare_memory(client, quiet, args.concurrency))
+            print("\nbare Temporal: the same, its module shared with the sandbox as Escalator's", flush=True)
+            results.update(await bare_memory_elsewhere(temporal, quiet, args.concurrency, shared=True))
         if breaching:
             print(
                 f"\nbare Temporal: {args.size} BareClocks workflows (4 timers each) on {temporal}", flush=True
@@ -527,6 +564,9 @@ async def run_all(
 
         results["worker_rss_per_1000_ratio"] = ratio("bare_rss_per_1000_mib", "worker_rss_per_1000_mib")
         results["memory_per_ticket_ratio"] = ratio("bare_kib_per_workflow", "kib_per_ticket_0_writes")
+        results["memory_per_ticket_ratio_both_shared"] = ratio(
+            "bare_shared_kib_per_workflow", "kib_per_ticket_0_writes"
+        )
         for q in ("p50", "p99", "max"):
             results[f"breach_lateness_{q}_ratio"] = ratio(
                 f"bare_timer_breach_lateness_{q}_ms", f"breach_lateness_{q}_ms"
@@ -536,6 +576,7 @@ async def run_all(
         "breach_lateness_p99_under_1s": results.get("breach_lateness_p99_ms", 1e9) < 1000,
         "memory_per_ticket_ratio_at_least_0.77": results.get("memory_per_ticket_ratio", 0) >= 0.77,
         "memory_growth_5_to_20_under_10pct": results.get("memory_growth_5_to_20_pct", 1e9) < 10,
+        "memory_growth_5_to_40_under_10pct": results.get("memory_growth_5_to_40_pct", 1e9) < 10,
     }
     print("\nfigures", flush=True)
     for k, v in results.items():
@@ -545,6 +586,8 @@ async def run_all(
 
 
 def main(args: argparse.Namespace) -> dict[str, Any]:
+    if args.bare_memory_only:
+        return asyncio.run(bare_memory_only(args))
     started = time.perf_counter()
     if args.api:
         keys = json.loads(Path(args.keys_file).read_text())
@@ -588,5 +631,10 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", help="with --api: the read model's database")
     parser.add_argument("--temporal", help="with --api: the Temporal frontend (for the baseline)")
     parser.add_argument("--worker-pid", type=int, help="with --api: the worker process to measure")
+    parser.add_argument(
+        "--bare-memory-only",
+        choices=("default", "shared"),
+        help="(internal) only the bare memory baseline, in this process, against --temporal",
+    )
     arguments = parser.parse_args()
     exit_after(lambda: emit(main(arguments)))

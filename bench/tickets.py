@@ -1,6 +1,6 @@
 """Tickets through Escalator's API beside the bare Temporal ceiling, on the same dev server, in one run.
 
-    python bench/tickets.py --size 300 [--concurrency 1,50] [--profile] [--profile-dir DIR]
+    python bench/tickets.py --size 300 [--concurrency 1,50] [--offpath] [--profile] [--profile-dir DIR]
 
 Starts the `make dev` stack (Temporal dev server with a SQLite file, embedded Postgres, worker and
 API as separate processes) in a temporary directory. For each concurrency level (client lanes) it
@@ -13,6 +13,13 @@ measures, back to back on that one dev server:
     (back to open), each answered after the Postgres projection is written;
   * the ticket workflow without the API: TicketWorkflow.reply (an internal note) sent straight to
     Temporal from this process, to split API cost from workflow + projection cost.
+
+`--offpath` adds, in the same run and stack, the prototype of docs/design/projection-off-update-path.md:
+a second worker (bench/offpath_worker.py: the ticket workflow of bench/offpath_workflow.py, whose
+updates answer before the projection, written by a regular activity) and a second API process on
+their own task queue, measured with the same phases; both designs also run a read-back phase (an
+internal note, then `GET /v1/tickets/{id}` until it shows the note's version: how long a reader waits
+for its own write, and how often it would have to ask the workflow).
 
 Every phase also records the CPU milliseconds per operation used by each process (Temporal dev
 server, worker, API, Postgres with its backends, this bench process). `--profile` adds a pass at the
@@ -50,6 +57,7 @@ from bench._common import (  # noqa: E402
     stack_pids,
     summarise_profile,
     summary_ms,
+    wait_idle,
 )
 
 PHASES = ("create", "agent_reply", "customer_reply")
@@ -57,10 +65,23 @@ ERRORS: list[str] = []  # 5xx answers and dropped connections seen (and retried)
 FAILED: list[str] = []  # requests that still failed after 3 retries (not in the figures' ids)
 
 
+READ_POLL_S = 0.02  # read-back: pause between GETs that did not yet show the write
+READ_WAIT_S = 1.0  # read-back: after this long, ask the workflow instead (what the API would do)
+
+
 async def measure(
-    api: str, keys: dict[str, str], size: int, concurrency: int, meter: CpuMeter | None = None
+    api: str,
+    keys: dict[str, str],
+    size: int,
+    concurrency: int,
+    meter: CpuMeter | None = None,
+    client: Any = None,
 ) -> tuple[dict[str, float], list[int]]:
-    """Create `size` tickets, reply to each as the agent, then as the customer; returns figures and ids."""
+    """Create `size` tickets, reply to each as the agent, then as the customer; returns figures and ids.
+
+    With a Temporal `client`, a read-back phase follows: an internal note on each ticket, then GETs of
+    the ticket until it shows the note's version (every `READ_POLL_S`), for at most `READ_WAIT_S`, then
+    the workflow's `state` query (a GET with a minimum version, as a client would see it)."""
     customer = {"Authorization": f"Bearer {keys['customer']}"}
     agent = {"Authorization": f"Bearer {keys['agent']}"}
     limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5)
@@ -109,11 +130,41 @@ async def measure(
         async def customer_reply(ticket_id: int) -> None:
             await post(f"/tickets/{ticket_id}/replies", {"body": "attached"}, customer)
 
-        for name, call, items in (
+        waits: list[float] = []
+        read_back = {"stale_first_get": 0, "gets": 0, "asked_workflow": 0, "workflow_had_it": 0}
+
+        async def note_read(ticket_id: int) -> None:
+            r = await post(f"/tickets/{ticket_id}/replies", {"body": "checked", "internal": True}, agent)
+            if r is None:
+                return
+            version = r.json()["version"]
+            answered = time.perf_counter()
+            first = True
+            while True:
+                got = await http.get(f"/tickets/{ticket_id}", headers=agent)
+                read_back["gets"] += 1
+                if got.status_code == 200 and got.json()["version"] >= version:
+                    break
+                read_back["stale_first_get"] += first
+                first = False
+                if time.perf_counter() - answered > READ_WAIT_S:
+                    read_back["asked_workflow"] += 1
+                    from workflows.ticket_input import ticket_workflow_id
+
+                    state = await client.get_workflow_handle(ticket_workflow_id(ticket_id)).query("state")
+                    read_back["workflow_had_it"] += state["version"] >= version
+                    break
+                await asyncio.sleep(READ_POLL_S)
+            waits.append(time.perf_counter() - answered)
+
+        phases: list[tuple[str, Any, list[Any]]] = [
             ("create", create, list(range(size))),
             ("agent_reply", agent_reply, ids),
             ("customer_reply", customer_reply, ids),
-        ):
+        ]
+        if client is not None:
+            phases.append(("note_read", note_read, ids))
+        for name, call, items in phases:
             items = list(items)
             if meter is not None:
                 meter.start()
@@ -128,6 +179,9 @@ async def measure(
             if meter is not None:
                 for group, ms in meter.per_op_ms(len(items)).items():
                     figures[f"{name}_cpu_ms_{group}"] = ms
+        if client is not None:
+            figures.update({f"note_read_{k}": v for k, v in read_back.items()})
+            figures.update({f"note_read_wait_{k}": v for k, v in summary_ms(waits).items()})
     return figures, ids
 
 
@@ -215,11 +269,16 @@ def print_side_by_side(
     for label, e, b, r in rows:
         print(f"  {label:<44} {esc[e]:>9} {base[b]:>10} {cmp[r]:>7}", flush=True)
     print(f"  bare signals /s {base['signal_per_s']}, signal p50 {base['signal_p50_ms']} ms", flush=True)
-    print("  CPU ms per operation (temporal / worker / api / postgres / bench = total):", flush=True)
+    print(
+        "  CPU ms per operation (temporal / worker / api / worker_offpath / api_offpath / postgres / bench"
+        " / other = total):",
+        flush=True,
+    )
     for phase, source in (
         ("create", esc),
         ("agent_reply", esc),
         ("customer_reply", esc),
+        ("note_read", esc),
         ("direct_update", esc),
         ("start", base),
         ("update_with_start", base),
@@ -227,19 +286,45 @@ def print_side_by_side(
         ("update", base),
         ("signal", base),
     ):
-        parts = " / ".join(
-            str(source.get(f"{phase}_cpu_ms_{g}", "-"))
-            for g in ("temporal", "worker", "api", "postgres", "bench")
-        )
+        parts = " / ".join(str(source.get(f"{phase}_cpu_ms_{g}", "-")) for g in (*GROUPS, "other"))
         print(f"    {phase:<20} {parts} = {source.get(f'{phase}_cpu_ms_total', '-')}", flush=True)
 
 
+OFFPATH_QUEUE = "escalator-offpath"
+GROUPS = ("temporal", "worker", "api", "worker_offpath", "api_offpath", "postgres", "bench")
+
+
+def start_offpath(running: Any) -> str:
+    """The off-path prototype beside the stack: its worker and an API on their own task queue, with
+    the environment the stack gave its worker (read back from /proc); returns the API's URL."""
+    from entrypoints.devstack import wait_ready
+    from tests.support.ports import free_port
+
+    worker = dict(running.stack.processes)["worker"]
+    raw = Path(f"/proc/{worker.pid}/environ").read_bytes().decode()
+    env = dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+    env["TEMPORAL_TASK_QUEUE"] = OFFPATH_QUEUE
+    env["WORKER_METRICS_PORT"] = str(free_port())
+    env["WORKER_DOMAIN_METRICS_PORT"] = str(free_port())
+    logs = Path(running.logs)
+    running.stack.start(
+        "worker_offpath", [sys.executable, "bench/offpath_worker.py"], env, logs / "worker-offpath.log"
+    )
+    port = free_port()
+    api_args = [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    running.stack.start("api_offpath", api_args, env, logs / "api-offpath.log")
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(f"{url}/readyz", 60, running.stack)
+    return url
+
+
 async def run_all(
-    api: str, running: Any, size: int, levels: list[int], profile_dir: Path | None
+    api: str, running: Any, size: int, levels: list[int], profile_dir: Path | None, offpath: bool = False
 ) -> dict[str, object]:
     keys, temporal = running.keys, running.temporal
+    api_off = start_offpath(running) if offpath else None
     pids = stack_pids(running)
-    groups = {g: pids[g] for g in ("temporal", "worker", "api", "postgres", "bench") if g in pids}
+    groups = {g: pids[g] for g in GROUPS if g in pids}
     groups["other"] = [p for g, ps in pids.items() if g not in groups for p in ps]
     meter = CpuMeter(groups)
     results: dict[str, object] = {"size": size, "cpus": os.cpu_count(), "levels": levels}
@@ -249,15 +334,36 @@ async def run_all(
     async with bare.bare_worker(client, task_queue):
         # Warm-up of both: imports, caches, connection pools, the sandbox's first import.
         await bare.warm_up(client, task_queue)
-        _, warm_ids = await measure(api, keys, min(20, size), 5)
+        read_client = client if offpath else None
+        _, warm_ids = await measure(api, keys, min(20, size), 5, client=read_client)
         await measure_direct(client, warm_ids, 5)
+        if api_off is not None:
+            _, warm_ids = await measure(api_off, keys, min(20, size), 5, client=read_client)
+            await measure_direct(client, warm_ids, 5)
+
+        async def settle() -> None:
+            """With two designs in one stack: let each worker finish what the last phase left (timed-out
+            creates still running, projections queued) before the next phase is measured."""
+            if offpath:
+                for name in ("worker", "worker_offpath"):
+                    await wait_idle(pids[name][0], settle=2.0, cpu_below=10.0, give_up_after=60.0)
+
         for index, c in enumerate(levels):
             # Alternate which goes first so that drift on a shared machine does not favour one side.
+            off: dict[str, float] | None = None
             if index % 2 == 0:
                 base = await bare.measure(client, task_queue, size, c, meter)
-                esc, ids = await measure(api, keys, size, c, meter)
+                await settle()
+                esc, ids = await measure(api, keys, size, c, meter, read_client)
+                if api_off is not None:
+                    await settle()
+                    off, off_ids = await measure(api_off, keys, size, c, meter, read_client)
             else:
-                esc, ids = await measure(api, keys, size, c, meter)
+                if api_off is not None:
+                    off, off_ids = await measure(api_off, keys, size, c, meter, read_client)
+                    await settle()
+                esc, ids = await measure(api, keys, size, c, meter, read_client)
+                await settle()
                 base = await bare.measure(client, task_queue, size, c, meter)
             esc.update(await measure_direct(client, ids, c, meter))
             cmp = compare(c, esc, base)
@@ -265,6 +371,23 @@ async def run_all(
             results.update({f"c{c}_{k}": v for k, v in esc.items()})
             results.update({f"c{c}_bare_{k}": v for k, v in base.items()})
             results.update({f"c{c}_{k}": v for k, v in cmp.items()})
+            if off is not None:
+                off.update(await measure_direct(client, off_ids, c, meter))
+                off_cmp = compare(c, off, base)
+                print("\nOFF-PATH PROTOTYPE (bench/offpath_workflow.py), same level:", flush=True)
+                print_side_by_side(c, size, off, base, off_cmp)
+                print_read_back(esc, off)
+                results.update({f"c{c}_off_{k}": v for k, v in off.items()})
+                results.update({f"c{c}_off_{k}": v for k, v in off_cmp.items()})
+                if index == len(levels) - 1:
+                    shapes = {
+                        "today": await history_shape(client, ids[-1]),
+                        "off": await history_shape(client, off_ids[-1]),
+                    }
+                    print(f"  history of one ticket (create, 2 replies, 2 notes, {c} clients):", flush=True)
+                    for side, shape in shapes.items():
+                        print(f"    {side}: {shape}", flush=True)
+                    results["history_events"] = shapes
             goals[f"c{c}_create_at_least_0.8_of_bare"] = cmp["create_ratio"] >= 0.8
             goals[f"c{c}_agent_reply_at_least_0.8_of_bare"] = cmp["agent_reply_ratio"] >= 0.8
             goals[f"c{c}_customer_reply_at_least_0.8_of_bare"] = cmp["customer_reply_ratio"] >= 0.8
@@ -295,6 +418,35 @@ async def run_all(
     return results
 
 
+async def history_shape(client: Any, ticket_id: int) -> dict[str, int]:
+    """Event types in one ticket's history (a create, two replies, two notes): what each design asks of
+    the Temporal server per write."""
+    from workflows.ticket_input import ticket_workflow_id
+
+    counts: dict[str, int] = {}
+    async for event in client.get_workflow_handle(ticket_workflow_id(ticket_id)).fetch_history_events():
+        name = event.WhichOneof("attributes").removesuffix("_event_attributes")
+        counts[name] = counts.get(name, 0) + 1
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def print_read_back(esc: dict[str, float], off: dict[str, float]) -> None:
+    """A note, then GETs until the ticket shows its version: today's design against the prototype."""
+    print("  read back (note, then GET until it shows the note's version):   today   off-path", flush=True)
+    for key in (
+        "note_read_per_s",
+        "note_read_p50_ms",
+        "note_read_gets",
+        "note_read_stale_first_get",
+        "note_read_asked_workflow",
+        "note_read_workflow_had_it",
+        "note_read_wait_p50_ms",
+        "note_read_wait_p99_ms",
+    ):
+        print(f"    {key:<40} {esc.get(key, '-'):>9} {off.get(key, '-'):>10}", flush=True)
+
+
 def print_profile(name: str, summary: dict[str, Any]) -> None:
     print(f"\n{name}: {summary.get('samples', 0)} CPU samples (py-spy, 100 Hz)", flush=True)
     print(
@@ -322,7 +474,7 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         )
     started = time.perf_counter()
     with escalator_running() as (api, running):
-        results = asyncio.run(run_all(api, running, args.size, levels, profile_dir))
+        results = asyncio.run(run_all(api, running, args.size, levels, profile_dir, args.offpath))
     results["seconds"] = round(time.perf_counter() - started, 1)
     return results
 
@@ -335,6 +487,11 @@ if __name__ == "__main__":
         "--size", type=int, default=200, help="tickets (and bare workflows) per concurrency level"
     )
     parser.add_argument("--concurrency", default="1,50", help="comma-separated client counts")
+    parser.add_argument(
+        "--offpath",
+        action="store_true",
+        help="also measure the projection-off-the-update-path prototype (bench/offpath_workflow.py)",
+    )
     parser.add_argument("--profile", action="store_true", help="add a py-spy pass on the API and worker")
     parser.add_argument("--profile-dir", help="where py-spy writes (implies --profile)")
     arguments = parser.parse_args()

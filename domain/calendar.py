@@ -1,9 +1,10 @@
 """Business-hours calendar for SLA clocks: the pure arithmetic of "N business hours from now".
 
 SLA targets are written in business time ("respond within 8 business hours"), while timers need an
-instant. This module converts between the two without I/O (apart from loading the zone through
-``zoneinfo``) so that workflow code can call it deterministically; holiday dates are resolved
-elsewhere (``infra.holiday_dates``) and passed in as data.
+instant. This module converts between the two without I/O (apart from loading the zone from the
+pinned ``tzdata`` package, ``domain.time_zones``) so that workflow code can call it
+deterministically; holiday dates are resolved elsewhere (``infra.holiday_dates``) and passed in as
+data.
 
 Semantics, following Zendesk's ``biz`` gem and Zammad:
 
@@ -33,11 +34,13 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
+
+from domain.time_zones import zone
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -323,9 +326,9 @@ def _as_weekly_interval(item: Any) -> WeeklyInterval:
     raise CalendarError(f"weekly interval must be a WeeklyInterval or a mapping, got {item!r}")
 
 
-def _load_zone(timezone: str) -> ZoneInfo:
+def _load_zone(timezone: str) -> tzinfo:
     try:
-        return ZoneInfo(timezone)
+        return zone(timezone)
     except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise CalendarError(f"unknown time zone {timezone!r}") from None
 

@@ -33,12 +33,18 @@ PASSTHROUGH = (
     "workflows.escalation_input",
     "workflows.refusals",
 )
+# Production also shares the workflows' own modules: the sandbox would otherwise import them afresh
+# for every run, ~150 KiB per cached ticket (BENCHMARKS.md, memory per cached ticket). The sandbox
+# still checks them where it imports them: every workflow test, replay and recorded history runs
+# with `sandbox_runner(checked=True)`; ruff bans clocks, randomness and the environment in them.
+SHARED_IN_PRODUCTION = (*PASSTHROUGH, "workflows")
 
 
-def sandbox_runner() -> SandboxedWorkflowRunner:
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-    )
+def sandbox_runner(checked: bool = False) -> SandboxedWorkflowRunner:
+    """The worker's sandbox; `checked` imports workflows/ afresh per run under its restrictions."""
+    modules = PASSTHROUGH if checked else SHARED_IN_PRODUCTION
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*modules)
+    return SandboxedWorkflowRunner(restrictions=restrictions)
 
 
 def activities_for(engine: AsyncEngine, jira: JiraSettings | None = None) -> list[Callable[..., Any]]:

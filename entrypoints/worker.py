@@ -39,7 +39,7 @@ def build_worker(client: Client, settings: Settings, jira: JiraSettings | None =
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=activities_for(engine, jira),
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner(checked=settings.worker_checked_sandbox),
         **worker_tuning(settings),
     )
 

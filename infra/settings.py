@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     worker_sends_mail: bool = True
     # Beyond this many open tickets, a timer or update of an evicted ticket replays its history first.
     worker_max_cached_workflows: int = Field(default=10_000, ge=0)
+    # Import workflows/ afresh for every run under the sandbox's restrictions (the test suite does):
+    # a determinism check that costs ~150 KiB per cached run, so production shares them instead.
+    worker_checked_sandbox: bool = False
 
     auto_resolve_after_seconds: int = 10 * 86_400
     auto_close_after_seconds: int = 4 * 86_400

@@ -1,9 +1,16 @@
 """Opening a ticket, for every way in (API, web form, inbound e-mail).
 
-The id is allocated (and bound to the Idempotency-Key) before the workflow starts; starting is
-idempotent (`ticket-<id>`, use-existing) and so is the `opened` update (its update id), so a crash
-or a retry in between can neither lose nor duplicate a ticket. Start-then-update rather than
-update-with-start: measured beside each other, it sustained 1.9x the rate under 50 clients.
+The id is allocated (and bound to the Idempotency-Key) before the workflow starts. The start and
+the `opened` update go to Temporal as one update-with-start, so the run's first workflow task
+records the ticket, projects it and answers (issue #14: start-then-update took two workflow tasks).
+Both halves are idempotent: the start by its workflow id (`ticket-<id>`, use-existing: a retried
+create joins the running ticket) and the update by its id (`opened`: a repeat answers the first
+result), so a crash or a retry in between can neither lose nor duplicate a ticket.
+
+Throughput, not settled: on the SQLite-file dev server the bare pair (bench/bare_temporal.py) ran
+update-with-start at about half the rate of start-then-update under 50 clients (BENCHMARKS.md, and
+again at 4.4 vs 9.4/s on a loaded machine when this changed; at 1 client 5.5 vs 5.2/s, less CPU).
+Re-measure with bench/tickets.py, where the second workflow task is part of the cost.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
-from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -241,27 +248,27 @@ def _workflow_input(settings: Settings, new: NewTicket) -> TicketWorkflowInput:
 
 
 async def _start_ticket(client: Client, settings: Settings, new: NewTicket) -> dict[str, Any]:
+    start = WithStartWorkflowOperation(
+        TicketWorkflow.run,
+        _workflow_input(settings, new),
+        id=ticket_workflow_id(new.id),
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.TICKET_STATUS, TicketStatus.OPEN.value),
+                SearchAttributePair(sa.TICKET_SEVERITY, new.severity),
+                SearchAttributePair(sa.TICKET_ORG, new.org_id),
+                SearchAttributePair(sa.TICKET_TIER, "L1"),
+                *([SearchAttributePair(sa.TICKET_GROUP, new.group_id)] if new.group_id else []),
+            ]
+        ),
+        static_summary=f"#{new.id} Sev{new.severity} {new.subject}"[:200],
+    )
     try:
         async with asyncio.timeout(settings.api_update_timeout_seconds):
-            handle = await client.start_workflow(
-                TicketWorkflow.run,
-                _workflow_input(settings, new),
-                id=ticket_workflow_id(new.id),
-                task_queue=settings.temporal_task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(sa.TICKET_STATUS, TicketStatus.OPEN.value),
-                        SearchAttributePair(sa.TICKET_SEVERITY, new.severity),
-                        SearchAttributePair(sa.TICKET_ORG, new.org_id),
-                        SearchAttributePair(sa.TICKET_TIER, "L1"),
-                        *([SearchAttributePair(sa.TICKET_GROUP, new.group_id)] if new.group_id else []),
-                    ]
-                ),
-                static_summary=f"#{new.id} Sev{new.severity} {new.subject}"[:200],
-            )
-            state: dict[str, Any] = await handle.execute_update(
-                update_name(TicketWorkflow.opened), id="opened"
+            state: dict[str, Any] = await client.execute_update_with_start_workflow(
+                update_name(TicketWorkflow.opened), id="opened", start_workflow_operation=start
             )
     except (TimeoutError, RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
         raise unavailable("temporal", retry_after=2) from exc

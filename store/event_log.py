@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Delete, Table, delete, tuple_
+from sqlalchemy import Delete, Table, delete, literal_column, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -20,8 +20,10 @@ from sqlalchemy.sql.dml import ReturningInsert
 def upsert_events(table: Table, owner: str, rows: Sequence[Mapping[str, Any]]) -> ReturningInsert[Any]:
     """Insert the events, replacing any stored at the same (owner, seq) with different content.
 
-    Returns the statement with RETURNING (type, data): it yields the rows inserted or replaced,
-    not those a retry re-sends unchanged, so callers can count new events exactly once.
+    Returns the statement with RETURNING (type, data, seq, inserted): it yields the rows inserted or
+    replaced, not those a retry re-sends unchanged, so callers can count new events exactly once;
+    `inserted` is false for a seq that held a different event (a lost workflow task's), whose unsent
+    outbox rows must go (store/outbox_repair.py).
     """
     statement = insert(table).values(list(rows))
     content = [name for name in rows[0] if name not in (owner, "seq")]
@@ -31,7 +33,12 @@ def upsert_events(table: Table, owner: str, rows: Sequence[Mapping[str, Any]]) -
         index_elements=[table.c[owner], table.c.seq],
         set_={name: statement.excluded[name] for name in content},
         where=stored.is_distinct_from(incoming),
-    ).returning(table.c.type, table.c.data)
+    ).returning(
+        table.c.type,
+        table.c.data,
+        table.c.seq,
+        literal_column("xmax = 0").label("inserted"),  # xmax is 0 only on a freshly inserted row
+    )
 
 
 def forget_events_after(

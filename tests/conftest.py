@@ -32,6 +32,8 @@ from workflows.search_attributes import ALL_KEYS
 # sets its own limits explicitly.
 os.environ.setdefault("ADDRESS_RATE_LIMIT_PER_MINUTE", "1000000")
 os.environ.setdefault("READ_RATE_LIMIT_PER_MINUTE", "1000000")
+# Every test worker imports workflows/ afresh per run, so the sandbox checks them (entrypoints/registry.py).
+os.environ.setdefault("WORKER_CHECKED_SANDBOX", "1")
 
 # A low threshold so that continue-as-new happens in ordinary tests, not only in a special one.
 CAN_SUGGEST_EVENTS = int(os.environ.get("TEST_CAN_SUGGEST_EVENTS", "120"))

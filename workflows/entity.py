@@ -48,6 +48,11 @@ NOTIFY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
 )
 Decision = Callable[[], list[Change]]
+# A run continues as new once its history holds this many events (about a dozen writes), long before
+# the server would suggest it (thousands). A cached run grows with every write it has made (~7 KiB
+# each, in the SDK core), so a short run keeps a long-lived ticket's memory flat (BENCHMARKS.md).
+MAX_RUN_EVENTS = 100
+BOUNDED_RUNS = "bounded-runs"
 
 
 class Command(Protocol):
@@ -150,13 +155,22 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
                     self._timer.stop()
                     return self._state
                 continue
-            if workflow.info().is_continue_as_new_suggested() and self._may_continue_as_new():
+            if self._run_is_long() and self._may_continue_as_new():
                 await self._settle()
                 self._timer.stop()
                 workflow.continue_as_new(self._continued())
             if await self._timer.sleep_until(deadline := self._next_deadline()):
                 assert deadline is not None
                 await self._on_deadline(deadline)
+
+    @staticmethod
+    def _run_is_long() -> bool:
+        """The server suggests a new run, or this one reached MAX_RUN_EVENTS (runs from before the
+        bound replay as they were: the patch is asked only once the bound is reached)."""
+        info = workflow.info()
+        if info.is_continue_as_new_suggested():
+            return True
+        return info.get_current_history_length() >= MAX_RUN_EVENTS and workflow.patched(BOUNDED_RUNS)
 
     # ---- commands -----------------------------------------------------------------------------------
 

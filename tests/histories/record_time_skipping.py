@@ -11,7 +11,9 @@ with the workflow doubles' activities (tests/workflow_doubles): no PostgreSQL, n
 - ticket_timer_kept_across_writes: writes that do not move the next deadline keep its timer
   ("deadline-timer-kept"), the kept timer fires, a write that removes the deadline cancels it;
 - ticket_escalate_refused_then_started: an escalate whose child cannot start is refused, the next
-  one starts its child before it is recorded ("escalate-starts-child-first"); closing withdraws it.
+  one starts its child before it is recorded ("escalate-starts-child-first"); closing withdraws it;
+- ticket_continued_at_its_bound: a ticket whose run reached MAX_RUN_EVENTS continued as new (the
+  first run and the next, which answers a repeated request and records another note).
 """
 
 from __future__ import annotations
@@ -157,6 +159,24 @@ async def ticket_escalate_refused_then_started(world: DoublesWorld) -> list[Work
     return [ticket, escalation]
 
 
+async def ticket_continued_at_its_bound(world: DoublesWorld) -> list[WorkflowHandle]:
+    ticket, _ = await world.start_ticket(severity=3, sla_policy=default_policy())
+    await ticket.execute_update(TicketWorkflow.opened)
+    first_run = (await ticket.describe()).run_id
+    latest = world.client.get_workflow_handle_for(TicketWorkflow.run, ticket.id)
+    notes = 0
+    while (await latest.describe()).run_id == first_run:
+        notes += 1
+        note = Reply(actor=AGENT, body=f"note {notes}", internal=True, request_id=f"note-{notes}")
+        await latest.execute_update(TicketWorkflow.reply, note)
+        await world.env.sleep(timedelta(milliseconds=100))
+    again = Reply(actor=AGENT, body="note 1", internal=True, request_id="note-1")
+    await latest.execute_update(TicketWorkflow.reply, again)
+    await latest.execute_update(TicketWorkflow.reply, Reply(actor=AGENT, body="after", internal=True))
+    await latest.terminate("recorded")
+    return [world.client.get_workflow_handle(ticket.id, run_id=first_run), latest]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ticket_breached_policy_changed_auto_resolved": ticket_breached_policy_changed_auto_resolved,
     "escalation_card_withdrawn_with_ticket": escalation_card_withdrawn_with_ticket,
@@ -164,6 +184,7 @@ SCENARIOS: dict[str, Scenario] = {
     "policy_rollout_continued": policy_rollout_continued,
     "ticket_timer_kept_across_writes": ticket_timer_kept_across_writes,
     "ticket_escalate_refused_then_started": ticket_escalate_refused_then_started,
+    "ticket_continued_at_its_bound": ticket_continued_at_its_bound,
 }
 
 
@@ -176,7 +197,7 @@ async def record(only: set[str] | None = None) -> None:
         task_queue=queue,
         workflows=list(WORKFLOWS),
         activities=doubles.activities(),
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner(checked=True),
     )
     try:
         async with worker:
@@ -189,6 +210,8 @@ async def record(only: set[str] | None = None) -> None:
                     kind = handle.id.split("-")[0]
                     if kind == "sla":  # the rollout's first run and its last (started by continue-as-new)
                         kind = "rollout_first" if n == 0 else "rollout_last"
+                    if name == "ticket_continued_at_its_bound":
+                        kind = "ticket_first" if n == 0 else "ticket_next"
                     (HERE / f"{name}.{kind}.json").write_text(history.to_json())
                     print(f"recorded {name} ({kind}): {len(history.events)} events")
     finally:

@@ -2,6 +2,12 @@
 
 Found by `make faults` (worker SIGKILL): the lost task's events stayed in the read model under seqs
 that the retried task then numbered differently, so the timeline showed things that never happened.
+
+The first test loses a workflow task for real on the dev server: a worker whose projection (the
+local activity) has committed fails its workflow task before completing it, as a worker killed at
+that instant would, while a signal arrives. Temporal retries the task from the last completed one;
+the retried task takes the signal first and numbers every event again. The other tests call the
+projection activity directly: its own rules for retries, NUL and notifications.
 """
 
 from __future__ import annotations
@@ -11,19 +17,58 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
 
 from activities.projection import ProjectionActivities
 from domain.actors import Actor, Role
 from domain.events import Change, Event, number
 from domain.ticket.commands import Reply
 from domain.ticket.read_model_rows import projection_rows
-from domain.ticket.state import NewTicket, TicketState
+from domain.ticket.state import EscalationView, NewTicket, TicketState, TicketStatus
 from domain.ticket.transitions import decide, evolve
 from store.tables import notifications, ticket_events, tickets
-from tests.support.tickets import AGENT, next_ticket_id
-from tests.workflow.test_ticket_workflow import read_events
+from tests.support.lost_task import LostTask, lose_update_task
+from tests.support.tickets import AGENT, next_ticket_id, start_ticket
+from tests.workflow.test_ticket_workflow import read_events, read_row
+from workflows.ticket import TicketWorkflow
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+async def test_a_retried_workflow_task_replaces_what_the_lost_one_projected(
+    client: Client, engine: AsyncEngine, losing_worker: tuple[str, LostTask]
+) -> None:
+    queue, plan = losing_worker
+    handle, new = await start_ticket(client, engine, queue)
+    await handle.execute_update(TicketWorkflow.opened)
+
+    reply = Reply(actor=AGENT, body="Please send the logs", await_customer=True)
+
+    async def meanwhile() -> None:
+        lost = [(e["seq"], e["type"]) for e in await read_events(engine, new.id)]
+        assert lost == [(1, "ticket_created"), (2, "reply_added"), (3, "status_changed")]
+        # While the task is in flight, news from an escalation arrives; then the task is lost.
+        await handle.signal(TicketWorkflow.escalation_changed, EscalationView(id="ESC-1", stage="requested"))
+
+    state = await lose_update_task(handle, plan, TicketWorkflow.reply, reply, "reply-1", meanwhile)
+
+    # Temporal retried the task: the signal came first and every event was numbered again.
+    history = [e.event_type for e in (await handle.fetch_history()).events]
+    assert history.count(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) == 1
+    assert (state.version, state.status) == (4, TicketStatus.PENDING)
+    events = await read_events(engine, new.id)
+    assert [(e["seq"], e["type"]) for e in events] == [
+        (1, "ticket_created"),
+        (2, "escalation_updated"),
+        (3, "reply_added"),
+        (4, "status_changed"),
+    ]
+    assert events[1]["data"]["id"] == "ESC-1" and events[2]["data"]["body"] == "Please send the logs"
+    # Recorded when Temporal says, not when the lost task ran.
+    assert {e["at"] for e in events[1:]} == {state.updated_at}
+    row = await read_row(engine, new.id)
+    assert (row["version"], row["status"], row["updated_at"]) == (4, "pending", state.updated_at)
 
 
 def apply(state: TicketState, changes: list[Change], actor: Actor, at: datetime) -> list[Event]:
@@ -43,32 +88,6 @@ async def opened_ticket(engine: AsyncEngine) -> tuple[TicketState, list[Event]]:
     return state, created
 
 
-async def test_a_retried_task_replaces_what_the_lost_one_projected(engine: AsyncEngine) -> None:
-    project = ProjectionActivities(engine).project_ticket
-    state, created = await opened_ticket(engine)
-    await project(projection_rows(copy.deepcopy(state), created))
-
-    lost = copy.deepcopy(state)
-    lost_at = START + timedelta(minutes=5)
-    reply = Reply(actor=AGENT, body="Please send the logs", await_customer=True)
-    lost_events = apply(lost, decide(lost, reply), AGENT, lost_at)
-    assert [e.type for e in lost_events] == ["reply_added", "status_changed"]
-    await project(projection_rows(copy.deepcopy(lost), lost_events))
-
-    retried_at = START + timedelta(minutes=6)
-    note = Reply(actor=AGENT, body="Checked the export job", internal=True)
-    retried_events = apply(state, decide(state, note), AGENT, retried_at)
-    assert [e.seq for e in retried_events] == [2]
-    await project(projection_rows(copy.deepcopy(state), retried_events))
-
-    events = await read_events(engine, state.id)
-    assert [(e["seq"], e["type"]) for e in events] == [(1, "ticket_created"), (2, "note_added")]
-    assert events[1]["data"]["body"] == "Checked the export job"
-    async with engine.connect() as conn:
-        row = (await conn.execute(select(tickets).where(tickets.c.id == state.id))).mappings().one()
-    assert (row["version"], row["status"]) == (2, "open")
-
-
 async def test_a_retry_of_the_same_projection_changes_nothing(engine: AsyncEngine) -> None:
     project = ProjectionActivities(engine).project_ticket
     state, created = await opened_ticket(engine)
@@ -83,8 +102,9 @@ async def test_a_retry_of_the_same_projection_changes_nothing(engine: AsyncEngin
     assert await read_events(engine, state.id) == before
 
 
-async def test_a_retried_task_that_records_nothing_removes_the_lost_events(engine: AsyncEngine) -> None:
-    """The lost task replied; the retried one only had the first projection to redo."""
+async def test_a_projection_drops_events_numbered_beyond_its_version(engine: AsyncEngine) -> None:
+    """The activity's rule for a retried task that numbers fewer events than the lost one did: the
+    lost task replied; the retried one only had the first projection to redo."""
     project = ProjectionActivities(engine).project_ticket
     state, created = await opened_ticket(engine)
     lost = copy.deepcopy(state)

@@ -19,7 +19,7 @@ from entrypoints.mail_sink import MailSink
 from integrations.mail.outbox import MailOutbox
 from integrations.mail.smtp import MailSettings
 from store import identities
-from store.tables import escalations, notifications, tickets, users
+from store.tables import escalation_events, escalations, notifications, ticket_events, tickets, users
 from tests.support.snapshots import escalation_snapshot, ticket_snapshot
 
 BASE_URL = "http://127.0.0.1:8000"
@@ -54,8 +54,19 @@ class Bed:
         return MailOutbox(self.engine, settings, BASE_URL, self.key)
 
     async def queue(self, kind: str, seq: int, data: dict[str, Any], source: str = "ticket") -> None:
+        """The outbox row and the timeline event it belongs to, as a projection writes them (the
+        mailer sends a row only while its event is in the timeline)."""
         row = {"ticket_id": self.ticket_id, "source": source, "seq": seq, "kind": kind, "data": data}
+        event_data = {k: v for k, v in data.items() if k != "actor_id"}
+        event = {"seq": seq, "type": kind, "at": datetime.now(UTC), "actor_id": data.get("actor_id")}
+        if source == "ticket":
+            event.update(ticket_id=self.ticket_id, data=event_data)
+        else:
+            event.update(escalation_id=source, data=event_data)
         async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(ticket_events if source == "ticket" else escalation_events).values(event)
+            )
             await conn.execute(insert(notifications).values(row))
 
     async def deliver(self) -> list[EmailMessage]:

@@ -3,6 +3,7 @@ in which language, with which signed links, threaded how; and rows that owe no m
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
@@ -191,3 +192,22 @@ async def test_a_kind_nobody_renders_fails_visibly(bed: Bed) -> None:
     row = await bed.row("tags_changed", 4)
     assert row["sent_at"] is None and row["failed_at"] is not None
     assert "no renderer for ticket notification 'tags_changed'" in row["last_error"]
+
+
+async def test_the_mailer_sends_batch_after_batch_while_more_is_owed(bed: Bed) -> None:
+    """A storm queues more than one batch: the mailer goes on at once instead of one batch per
+    interval (here an hour, so a wait between batches would leave mails owed for the whole test)."""
+    for seq in range(2, 2 + 7):
+        await bed.queue("sla_breached", seq, {"clock": "first_response", "due": "2026-12-07 13:00:00+00:00"})
+    stop = asyncio.Event()
+    mailer = asyncio.create_task(bed.outbox.run(stop, interval=3600, batch=2))
+    try:
+        for _ in range(600):
+            if all([(await bed.row("sla_breached", seq))["sent_at"] for seq in range(2, 9)]):
+                break
+            await asyncio.sleep(0.05)
+        owed = [seq for seq in range(2, 9) if (await bed.row("sla_breached", seq))["sent_at"] is None]
+        assert owed == [], f"left for the next interval: {owed}"
+    finally:
+        stop.set()
+        await mailer

@@ -115,8 +115,8 @@ async def test_create_ticket_is_one_trace_from_request_to_activity(traced: Trace
 
     spans = await finished_spans(traced.exporter, "RunActivity:project_ticket")
     server = one(spans, "POST /v1/tickets")
-    start = one(spans, "StartWorkflow:TicketWorkflow")
-    opened = one(spans, "StartWorkflowUpdate:opened")
+    start = one(spans, "StartUpdateWithStartWorkflow:TicketWorkflow")  # the start and `opened` in one call
+    opened = one(spans, "HandleUpdate:opened")
     run = one(spans, "RunWorkflow:TicketWorkflow")
     activity = one(spans, "RunActivity:project_ticket")
     assert server.kind is SpanKind.SERVER and server.parent is None
@@ -129,10 +129,10 @@ async def test_create_ticket_is_one_trace_from_request_to_activity(traced: Trace
     assert ancestors(activity, spans) == [
         "RunActivity:project_ticket",
         "StartActivity:project_ticket",
-        "StartWorkflow:TicketWorkflow",
+        "StartUpdateWithStartWorkflow:TicketWorkflow",
         "POST /v1/tickets",
     ]
-    assert opened.parent is not None and opened.parent.span_id == server.context.span_id
+    assert ancestors(opened, spans)[1:] == ["StartUpdateWithStartWorkflow:TicketWorkflow", "POST /v1/tickets"]
     assert run.parent is not None and run.parent.span_id == start.context.span_id
 
 

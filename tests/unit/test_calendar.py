@@ -22,10 +22,11 @@ from domain.calendar import (
     WeeklyInterval,
     default_calendar_spec,
 )
+from domain.time_zones import zone
 from infra.holiday_dates import holiday_dates, merge_dates, public_holidays
 
-NY = ZoneInfo("America/New_York")
-SP = ZoneInfo("America/Sao_Paulo")
+NY = zone("America/New_York")
+SP = zone("America/Sao_Paulo")
 H = timedelta(hours=1)
 MIN = timedelta(minutes=1)
 LUNCH_BREAK = [(time(9), time(12)), (time(13), time(17))]
@@ -313,9 +314,9 @@ def _first_minute_reaching(zone: ZoneInfo, origin: datetime, minutes: int) -> Ca
 def _oracle_intervals(
     zone_name: str, weekly: Weekly, day: date
 ) -> tuple[datetime, list[tuple[datetime, datetime]]]:
-    zone = ZoneInfo(zone_name)
-    origin = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC) - timedelta(days=3)
-    first_reaching = _first_minute_reaching(zone, origin, 6 * 24 * 60)
+    local_zone = zone(zone_name)
+    origin = datetime(day.year, day.month, day.day, tzinfo=local_zone).astimezone(UTC) - timedelta(days=3)
+    first_reaching = _first_minute_reaching(local_zone, origin, 6 * 24 * 60)
     intervals = []
     for offset in range(-2, 3):
         local = datetime.combine(day + timedelta(days=offset), time())
@@ -579,7 +580,7 @@ def test_elapsed_inverts_add_and_result_is_open(
     due = calendar.add(start, duration)
     assert calendar.elapsed(start, due) == duration
     assert calendar.is_open(due)
-    assert due.tzinfo is ZoneInfo(calendar.timezone)
+    assert due.tzinfo is zone(calendar.timezone)
 
 
 @PROPERTY_SETTINGS
@@ -616,7 +617,7 @@ quarter_instants = st.integers(0, 3 * 365 * 96).map(
 def _wall_clock_open(
     calendar: BusinessCalendar, instant: datetime, weekly: dict[int, list[tuple[time, time]]]
 ) -> bool:
-    local = instant.astimezone(ZoneInfo(calendar.timezone))
+    local = instant.astimezone(zone(calendar.timezone))
     if local.date() in calendar.holidays:
         return False
     clock = local.time()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,8 +27,9 @@ from domain.sla import (
 from domain.ticket.commands import Reclassify, Reply, Resolve
 from domain.ticket.state import Kind, NewTicket, TicketState, Tier
 from domain.ticket.transitions import decide, decide_sla, evolve
+from domain.time_zones import zone
 
-SP = ZoneInfo("America/Sao_Paulo")
+SP = zone("America/Sao_Paulo")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=SP)
 AGENT = Actor("a", Role.AGENT)
 

@@ -7,7 +7,6 @@ holidays each test names, so that the expected instants do not depend on the wee
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
@@ -15,13 +14,14 @@ from temporalio.testing import WorkflowEnvironment
 from domain.sla import FIRST_RESPONSE, RESOLUTION, default_policy
 from domain.ticket.commands import Reclassify, Reply
 from domain.ticket.state import TicketState
+from domain.time_zones import zone
 from store.scope import Scope
 from store.ticket_queries import TicketFilter, list_tickets
 from tests.support.tickets import AGENT, customer, start_ticket
 from tests.workflow.test_ticket_workflow import read_events
 from workflows.ticket import TicketWorkflow
 
-SP = ZoneInfo("America/Sao_Paulo")
+SP = zone("America/Sao_Paulo")
 
 
 async def advance_to(env: WorkflowEnvironment, weekday: int, hour: int, minute: int) -> datetime:

@@ -64,7 +64,7 @@ def doubles_worker(world: DoublesWorld, queue: str, **options: Any) -> Worker:
         task_queue=queue,
         workflows=list(WORKFLOWS),
         activities=world.doubles.activities(),
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner(checked=True),
         **options,
     )
 
@@ -80,7 +80,7 @@ async def world(time_env: WorkflowEnvironment) -> AsyncIterator[DoublesWorld]:
         task_queue=queue,
         workflows=list(WORKFLOWS),
         activities=doubles.activities(),
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner(checked=True),
     )
     async with worker:
         yield DoublesWorld(time_env, queue, doubles)

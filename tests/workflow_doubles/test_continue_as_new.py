@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
 from domain.escalation.commands import CreateCard, MoveStage
 from domain.escalation.state import Stage
 from domain.sla import FIRST_RESPONSE, default_policy
-from domain.ticket.commands import Assign, Close
+from domain.ticket.commands import Assign, Close, Reply
 from domain.ticket.state import TicketStatus
 from tests.support.tickets import AGENT, customer
 from tests.workflow.test_sla_clocks import advance_to, at, close_to, skip_until
 from tests.workflow_doubles.conftest import DoublesWorld, SuggestContinueAsNew
 from tests.workflow_doubles.test_escalation_rules import ENGINEER, escalated
+from workflows.entity import MAX_RUN_EVENTS
 from workflows.escalation import EscalationWorkflow
 from workflows.ticket import TicketWorkflow
 
@@ -125,3 +127,39 @@ async def test_an_escalation_continues_as_new_keeping_stage_cards_and_request_id
     await ticket.execute_update(TicketWorkflow.close, Close(actor=requester))
     assert (await latest.result()).stage is Stage.WITHDRAWN
     assert (await ticket.result()).status is TicketStatus.CLOSED
+
+
+async def test_a_ticket_continues_as_new_once_its_run_reaches_the_bound(world: DoublesWorld) -> None:
+    """No suggestion from the server: the run's own bound (MAX_RUN_EVENTS) ends it, so that a cached
+    ticket's memory stops growing with its writes. Nothing is lost: every write is in the timeline
+    once, in order, and the next run answers a request the first run already applied."""
+    handle, new = await world.start_ticket(severity=3, sla_policy=default_policy())
+    await handle.execute_update(TicketWorkflow.opened)
+    first_run = await run_id(handle)
+    latest = world.client.get_workflow_handle_for(TicketWorkflow.run, handle.id)
+    writes = 0
+    while await run_id(latest) == first_run:
+        writes += 1
+        assert writes <= MAX_RUN_EVENTS // 4, "the run outgrew its bound"
+        note = Reply(actor=AGENT, body=f"note {writes}", internal=True, request_id=f"note-{writes}")
+        await latest.execute_update(TicketWorkflow.reply, note)
+        await world.env.sleep(timedelta(milliseconds=100))
+
+    first = world.client.get_workflow_handle(handle.id, run_id=first_run)
+    events = [e async for e in first.fetch_history_events()]
+    assert events[-1].event_type is EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    assert MAX_RUN_EVENTS <= len(events) <= MAX_RUN_EVENTS + 15, len(events)
+    assert writes >= 5, "a run holds several writes before its bound"
+
+    again = await latest.execute_update(
+        TicketWorkflow.reply, Reply(actor=AGENT, body="note 1", internal=True, request_id="note-1")
+    )
+    state = await latest.query(TicketWorkflow.state)
+    assert again.version == state.version, "a request the first run applied is not recorded again"
+    timeline = world.doubles.timelines[("ticket", new.id)]
+    assert sorted(timeline) == list(range(1, state.version + 1))
+    notes = [
+        timeline[seq]["data"]["body"] for seq in sorted(timeline) if timeline[seq]["type"] == "note_added"
+    ]
+    assert notes == [f"note {n}" for n in range(1, writes + 1)]
+    await latest.terminate("test over")

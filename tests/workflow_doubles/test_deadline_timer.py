@@ -63,7 +63,7 @@ async def test_a_due_deadline_that_records_nothing_waits_for_a_change_instead_of
         task_queue=queue,
         workflows=[SkeletonProbeWorkflow],
         activities=[project_probe],
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner(checked=True),
     ):
         due = await world.env.get_current_time() + timedelta(hours=1)
         handle = await world.client.start_workflow(
