@@ -160,9 +160,10 @@ async def support_access_granted_and_revoked(
     return [handle]
 
 
-async def ticket_published_from_start(client: Client, engine: object, queue: str) -> WorkflowHandle:
+async def ticket_published_from_start(client: Client, engine: object, queue: str) -> list[WorkflowHandle]:
     """Started as services/ticket_opening.py starts one, search attributes included: the first
-    projection upserts only what the start did not set ("ticket-search-attributes-seeded-from-start")."""
+    projection upserts only what the start did not set ("ticket-search-attributes-seeded-from-start");
+    its escalation upserts only what changed ("escalation-upserts-changes-only"); closing withdraws it."""
     new = NewTicket(
         await next_ticket_id(engine),  # type: ignore[arg-type]
         str(uuid.uuid4()),
@@ -188,10 +189,21 @@ async def ticket_published_from_start(client: Client, engine: object, queue: str
     )
     await handle.execute_update(TicketWorkflow.opened)
     await handle.execute_update(TicketWorkflow.assign, Assign(actor=AGENT, assignee_id=AGENT.user_id))
-    await handle.execute_update(TicketWorkflow.resolve, Resolve(actor=AGENT))
+    escalation_id = f"CP-{new.id}"
+    await handle.execute_update(
+        TicketWorkflow.escalate, Escalate(AGENT, escalation_id, "engineering", "Dupes")
+    )
+    escalation = client.get_workflow_handle_for(EscalationWorkflow.run, escalation_workflow_id(escalation_id))
+    await escalation.execute_update(EscalationWorkflow.opened)
+    engineer = Actor("eng-1", Role.ENGINEER, "Enzo")
+    await escalation.execute_update(EscalationWorkflow.set_eta, SetEta(engineer, "2030-01-31"))
+    await escalation.execute_update(
+        EscalationWorkflow.move_stage, MoveStage(engineer, "engineering", "on it")
+    )
     await handle.execute_update(TicketWorkflow.close, Close(actor=customer(new.requester_id)))
+    await escalation.result()
     await handle.result()
-    return handle
+    return [handle, escalation]
 
 
 SCENARIOS: dict[str, Callable[[Client, object, str], Awaitable[list[WorkflowHandle]]]] = {
@@ -200,7 +212,7 @@ SCENARIOS: dict[str, Callable[[Client, object, str], Awaitable[list[WorkflowHand
     "ticket_closed_then_rated": lambda c, e, q: _one(ticket_closed_then_rated(c, e, q)),
     "support_access_granted_and_revoked": support_access_granted_and_revoked,
     "ticket_routed_tagged_and_macro": lambda c, e, q: _one(ticket_routed_tagged_and_macro(c, e, q)),
-    "ticket_published_from_start": lambda c, e, q: _one(ticket_published_from_start(c, e, q)),
+    "ticket_published_from_start": ticket_published_from_start,
 }
 
 

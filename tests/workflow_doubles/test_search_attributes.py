@@ -2,6 +2,7 @@
 
 The ticket's start sets status, severity, org, tier and group (services/ticket_opening.py): its
 first projection upserts only what the start did not ("ticket-search-attributes-seeded-from-start").
+The escalation upserts its stage and dev cards only when they change ("escalation-upserts-changes-only").
 On the dev server (the time-skipping one registers no search attributes), with the doubles.
 """
 
@@ -17,14 +18,18 @@ from temporalio.client import WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
-from domain.ticket.commands import Assign
+from domain.escalation.commands import MoveStage, SetEta
+from domain.ticket.commands import Assign, Escalate
 from domain.ticket.lifecycle import LifecycleSettings
 from domain.ticket.state import NewTicket, TicketStatus
 from tests.support.tickets import AGENT
 from tests.workflow_doubles.activity_doubles import ActivityDoubles
 from tests.workflow_doubles.conftest import DoublesWorld, doubles_worker
 from tests.workflow_doubles.history import events_of
+from tests.workflow_doubles.test_escalation_rules import ENGINEER
 from workflows import search_attributes as sa
+from workflows.escalation import EscalationWorkflow
+from workflows.escalation_input import escalation_workflow_id
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_input import TicketWorkflowInput, ticket_workflow_id
 
@@ -86,3 +91,28 @@ async def test_the_first_projection_does_not_repeat_what_the_start_set(dev_world
     assert described.typed_search_attributes.get(sa.TICKET_ASSIGNEE) == "agent-7"
     assert described.typed_search_attributes.get(sa.TICKET_STATUS) == "open"
     await handle.terminate("test over")
+
+
+async def test_the_escalation_upserts_only_what_changed(dev_world: DoublesWorld) -> None:
+    ticket, _ = await start_published_ticket(dev_world)
+    await ticket.execute_update(TicketWorkflow.opened)
+    escalation_id = f"CP-S{uuid.uuid4().hex[:6]}"
+    await ticket.execute_update(
+        TicketWorkflow.escalate, Escalate(AGENT, escalation_id, "engineering", "Dupes")
+    )
+    escalation = dev_world.client.get_workflow_handle_for(
+        EscalationWorkflow.run, escalation_workflow_id(escalation_id)
+    )
+    await escalation.execute_update(EscalationWorkflow.opened)
+    assert await upserted(escalation) == [{sa.ESCALATION_STAGE.name, sa.DEV_CARDS.name}]
+
+    await escalation.execute_update(EscalationWorkflow.set_eta, SetEta(ENGINEER, "2030-01-31"))
+    assert len(await upserted(escalation)) == 1, "a new estimated date changes no search attribute"
+    await escalation.execute_update(
+        EscalationWorkflow.move_stage, MoveStage(ENGINEER, "engineering", "on it")
+    )
+    assert (await upserted(escalation))[1:] == [{sa.ESCALATION_STAGE.name}]
+    described = await escalation.describe()
+    assert described.typed_search_attributes.get(sa.ESCALATION_STAGE) == "engineering"
+    await escalation.terminate("test over")
+    await ticket.terminate("test over")
