@@ -86,6 +86,15 @@ async def world(time_env: WorkflowEnvironment) -> AsyncIterator[DoublesWorld]:
         yield DoublesWorld(time_env, queue, doubles)
 
 
+@pytest_asyncio.fixture(scope="session")
+async def dev_world(temporal_env: WorkflowEnvironment) -> AsyncIterator[DoublesWorld]:
+    """The doubles on the dev server: for tests that need registered search attributes, or that
+    must not run on the time-skipping server (a failed child start there can stall its clock)."""
+    world = DoublesWorld(temporal_env, f"doubles-dev-{uuid.uuid4().hex[:8]}", ActivityDoubles())
+    async with doubles_worker(world, world.queue):
+        yield world
+
+
 class SuggestContinueAsNew:
     """The server's continue-as-new suggestion, for the runs a test names.
 

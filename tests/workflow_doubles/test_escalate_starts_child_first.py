@@ -2,7 +2,8 @@
 
 Before, the ticket recorded `escalated` and then started the child: when the start failed, the
 ticket said escalated with no escalation behind it. Now a failed start refuses the update (422 on
-`escalation_id`) and the ticket is as it was; a later escalate still works.
+`escalation_id`) and the ticket is as it was; a later escalate still works. On the dev server:
+on the time-skipping one, a failed child start now and then left its clock stalled for later tests.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from workflows.ticket_input import TicketWorkflowInput
 
 
 async def test_an_escalation_that_cannot_start_refuses_the_escalate_and_changes_nothing(
-    world: DoublesWorld,
+    dev_world: DoublesWorld,
 ) -> None:
+    world = dev_world
     handle, new = await world.start_ticket()
     await handle.execute_update(TicketWorkflow.opened)
     taken = f"CP-T{uuid.uuid4().hex[:6]}"

@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest_asyncio
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.testing import WorkflowEnvironment
 
 from domain.escalation.commands import MoveStage, SetEta
 from domain.ticket.commands import Assign, Escalate
 from domain.ticket.lifecycle import LifecycleSettings
 from domain.ticket.state import NewTicket, TicketStatus
 from tests.support.tickets import AGENT
-from tests.workflow_doubles.activity_doubles import ActivityDoubles
-from tests.workflow_doubles.conftest import DoublesWorld, doubles_worker
+from tests.workflow_doubles.conftest import DoublesWorld
 from tests.workflow_doubles.history import events_of
 from tests.workflow_doubles.test_escalation_rules import ENGINEER
 from workflows import search_attributes as sa
@@ -32,14 +28,6 @@ from workflows.escalation import EscalationWorkflow
 from workflows.escalation_input import escalation_workflow_id
 from workflows.ticket import TicketWorkflow
 from workflows.ticket_input import TicketWorkflowInput, ticket_workflow_id
-
-
-@pytest_asyncio.fixture(scope="module")
-async def dev_world(temporal_env: WorkflowEnvironment) -> AsyncIterator[DoublesWorld]:
-    world = DoublesWorld(temporal_env, f"doubles-sa-{uuid.uuid4().hex[:8]}", ActivityDoubles())
-    async with doubles_worker(world, world.queue):
-        yield world
-
 
 PATCH_ATTRIBUTE = "TemporalChangeVersion"  # the SDK's own upsert when a patch is first taken
 
