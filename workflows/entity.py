@@ -94,8 +94,8 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
 
     # ---- what each entity says ---------------------------------------------------------------------
 
-    def _decide(self, command: CommandT) -> list[Change]:
-        """The changes a command makes, or a TransitionRejected / InvalidCommand refusal."""
+    def _decide(self, state: StateT, command: CommandT) -> list[Change]:
+        """The changes a command makes on `state`, or a TransitionRejected / InvalidCommand refusal."""
         raise NotImplementedError
 
     def _evolve(self, event: Event) -> None:
@@ -133,6 +133,11 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
     async def _before_decide(self) -> None:
         """Runs before a new command is decided (record what is already overdue, wait until ready)."""
 
+    def _foreseen(self) -> StateT:
+        """The state a command arriving now will be decided on: what `_before_decide` would make of
+        the current one, without changing it (validators must not). Override with `_before_decide`."""
+        return self._state
+
     async def _after_record(self, command: CommandT) -> None:
         """Runs once after a new command is recorded, before its handler waits for the projection."""
 
@@ -147,10 +152,12 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
             if self._ended():
                 await self._settle(unless_revived=True)
                 if self._ended():
+                    self._timer.stop()
                     return self._state
                 continue
             if self._run_is_long() and self._may_continue_as_new():
                 await self._settle()
+                self._timer.stop()
                 workflow.continue_as_new(self._continued())
             if await self._timer.sleep_until(deadline := self._next_deadline()):
                 assert deadline is not None
@@ -170,15 +177,20 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
     async def _handle(self, command: CommandT) -> StateT:
         """An update handler's whole body: decide, record, wait until projected, return the state."""
         return await self._apply(
-            lambda: self._decide(command),
+            lambda: self._decide(self._state, command),
             command.actor,
             command.request_id,
             lambda: self._after_record(command),
         )
 
     def _validate(self, command: CommandT) -> None:
-        """An update validator's whole body: refuse before history what the handler would refuse."""
-        self._check(lambda: self._decide(command), command.request_id)
+        """An update validator's whole body: refuse before history what the handler would refuse.
+
+        Decided on the state the handler will see once `_before_decide` has run (an overdue SLA
+        breach recorded first may change the answer), so that an accepted update does not fail in
+        its handler, nor a refused one be one the handler would have taken.
+        """
+        self._check(lambda: self._decide(self._foreseen(), command), command.request_id)
 
     async def _apply(
         self,
@@ -186,12 +198,24 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
         actor: Actor,
         request_id: str | None = None,
         after_record: Callable[[], Awaitable[None]] | None = None,
+        before_record: Callable[[], Awaitable[None]] | None = None,
     ) -> StateT:
-        """A known request id answers with what its first run reached; a new one is decided and recorded."""
+        """A known request id answers with what its first run reached; a new one is decided and recorded.
+
+        `before_record`: what must have happened before the changes are recorded (a child workflow
+        started); if it raises, nothing is recorded. The state may move while it runs, so the
+        command is decided again on the state it is recorded on.
+        """
         target = self._requests.version_of(request_id)
         if target is None:
             await self._before_decide()
-            target = self._record(self._decided(decide), actor)
+            target = self._requests.version_of(request_id)  # a retry that waited behind its first run
+        if target is None:
+            changes = self._decided(decide)
+            if before_record is not None:
+                await before_record()
+                changes = self._decided(decide)
+            target = self._record(changes, actor)
             self._requests.remember(request_id, target)
             if after_record is not None:
                 await after_record()

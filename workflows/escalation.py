@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -76,6 +77,7 @@ JIRA_TIMEOUT = timedelta(seconds=30)
 NOTIFY_IN_PROJECTION = "escalation-notify-in-projection"
 ENDS_WITH_TICKET = "escalation-ends-with-ticket"
 RECONCILE_BESIDE_LOOP = "reconcile-beside-loop"
+UPSERT_CHANGED_ONLY = "escalation-upserts-changes-only"
 
 
 @workflow.defn
@@ -92,6 +94,7 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
         self._told_ticket: object = None
         self._next_reconcile: datetime | None = None
         self._reconciling: asyncio.Task[None] | None = None  # at most one reconcile beside the loop
+        self._published: dict[str, object] | None = None  # search attributes as last upserted
         if input.state is not None:
             self._begin(input.state, input.seen_requests, input.projected_version, input.unprojected)
             return
@@ -175,8 +178,8 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
 
     # ---- the escalation's rules ----------------------------------------------------------------------
 
-    def _decide(self, command: EscalationCommand) -> list[Change]:
-        return decide(self._state, command, workflow.now(), self._calendar)
+    def _decide(self, state: EscalationState, command: EscalationCommand) -> list[Change]:
+        return decide(state, command, workflow.now(), self._calendar)
 
     def _evolve(self, event: Event) -> None:
         evolve_escalation(self._state, event)
@@ -331,17 +334,34 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
     def _publish(self) -> None:
         state = self._state
         if self._settings.publish_search_attributes:
-            workflow.upsert_search_attributes(
-                [
-                    sa.ESCALATION_STAGE.value_set(state.stage.value),
-                    sa.DEV_CARDS.value_set([c.key for c in state.cards]),
-                ]
-            )
+            self._upsert_search_attributes()
         cards = ", ".join(f"{c.key} ({c.progress})" for c in state.cards) or "no dev cards"
         eta = state.eta or "—"
         workflow.set_current_details(
             f"**{state.id}** for ticket #{state.ticket_id} · **{state.stage}** · ETA {eta} · {cards}"
         )
+
+    def _upsert_search_attributes(self) -> None:
+        """Stage and dev cards; runs with UPSERT_CHANGED_ONLY upsert only what changed since the
+        last upsert (or since the run began: a continued run finds its predecessor's)."""
+        stage, cards = self._state.stage.value, [c.key for c in self._state.cards]
+        if not workflow.patched(UPSERT_CHANGED_ONLY):
+            workflow.upsert_search_attributes(
+                [sa.ESCALATION_STAGE.value_set(stage), sa.DEV_CARDS.value_set(cards)]
+            )
+            return
+        if self._published is None:
+            found = workflow.info().typed_search_attributes
+            self._published = {sa.ESCALATION_STAGE.name: found.get(sa.ESCALATION_STAGE)}
+            self._published[sa.DEV_CARDS.name] = found.get(sa.DEV_CARDS)
+        updates: list[SearchAttributeUpdate[Any]] = []
+        if self._published[sa.ESCALATION_STAGE.name] != stage:
+            updates.append(sa.ESCALATION_STAGE.value_set(stage))
+        if self._published[sa.DEV_CARDS.name] != cards:
+            updates.append(sa.DEV_CARDS.value_set(cards))
+        if updates:
+            workflow.upsert_search_attributes(updates)
+            self._published = {sa.ESCALATION_STAGE.name: stage, sa.DEV_CARDS.name: cards}
 
     async def _tell_ticket(self) -> None:
         view = view_of(self._state)

@@ -10,18 +10,21 @@ search attributes it publishes.
 from __future__ import annotations
 
 import asyncio
+import copy
 from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationRequest
     from domain.actors import Actor, Role
+    from domain.errors import InvalidCommand
     from domain.escalation.state import NewEscalation, Target
     from domain.escalation.withdrawal import TicketClosed
-    from domain.events import Change, Event
+    from domain.events import Change, Event, number
     from domain.notifications import Entity, is_notified_by_activity, notification_data, notified_before_mail
     from domain.projection_rows import ProjectionRows
     from domain.sla import (
@@ -56,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search_attributes as sa
     from workflows.escalation_input import EscalationInput, EscalationSettings, escalation_workflow_id
+    from workflows.refusals import refusal
     from workflows.ticket_input import TicketWorkflowInput
 
 from workflows.entity import EntityWorkflow
@@ -71,6 +75,8 @@ NOTIFY_BY_MAIL = "notify-by-mail"
 GROUP_SEARCH_ATTRIBUTES = "ticket-group-search-attributes"
 ENDS_ESCALATION = "ticket-close-ends-escalation"
 POLICY_CHANGE_RECORDS_OVERDUE = "policy-change-records-overdue"
+ESCALATE_STARTS_CHILD_FIRST = "escalate-starts-child-first"
+SEED_PUBLISHED = "ticket-search-attributes-seeded-from-start"
 
 
 @workflow.defn
@@ -83,7 +89,11 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         self._publish = input.publish_search_attributes
         self._escalation_defaults = input.escalation
         self._published: dict[str, object] = {}
+        self._seeded = False  # _published seeded with what the start (or the run before) set
         self._late_feedback = False  # this run keeps a closed ticket's feedback window (patched)
+        self._overdue_first: bool | None = None  # what SLA_OVERDUE_BEFORE_COMMANDS said, once asked
+        self._escalating: str | None = None  # an escalation whose child workflow is being started
+        self._early_news: EscalationView | None = None  # its news that arrived before its record
         if input.state is not None:
             self._begin(input.state, input.seen_requests, input.projected_version, input.unprojected)
             return
@@ -114,6 +124,9 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
     @workflow.signal
     def escalation_changed(self, view: EscalationView) -> None:
         """From the escalation workflow: show its progress; resolve or reopen the ticket at its end."""
+        if self._escalating is not None and view.id == self._escalating:
+            self._early_news = view  # its start is still being confirmed: shown once recorded
+            return
         self._record_overdue_sla()
         closed = self._state.status is TicketStatus.CLOSED
         changes = decide_escalation_update(self._state, view, closed and workflow.patched(ENDS_ESCALATION))
@@ -271,8 +284,19 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
 
     @workflow.update
     async def escalate(self, command: cmd.Escalate) -> TicketState:
-        """Move the ticket to `escalated` and start the escalation's own workflow (`_after_record`)."""
-        return await self._handle(command)
+        """Start the escalation's own workflow, then move the ticket to `escalated`.
+
+        Runs before ESCALATE_STARTS_CHILD_FIRST recorded first and started after (`_after_record`):
+        a failed start left the ticket escalated with no escalation.
+        """
+        if not workflow.patched(ESCALATE_STARTS_CHILD_FIRST):
+            return await self._handle(command)
+        return await self._apply(
+            lambda: self._decide(self._state, command),
+            command.actor,
+            command.request_id,
+            before_record=lambda: self._start_escalation_first(command),
+        )
 
     @escalate.validator
     def _validate_escalate(self, command: cmd.Escalate) -> None:
@@ -280,8 +304,8 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
 
     # ---- the ticket's rules --------------------------------------------------------------------------
 
-    def _decide(self, command: cmd.TicketCommand) -> list[Change]:
-        return decide(self._state, command, late_feedback=self._feedback_window_open())
+    def _decide(self, state: TicketState, command: cmd.TicketCommand) -> list[Change]:
+        return decide(state, command, late_feedback=self._feedback_window_open())
 
     def _evolve(self, event: Event) -> None:
         evolve(self._state, event)
@@ -304,6 +328,8 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         return self._late_feedback and end is not None and workflow.now() < end
 
     async def _before_decide(self) -> None:
+        if self._escalating is not None:  # never true in runs before ESCALATE_STARTS_CHILD_FIRST
+            await workflow.wait_condition(lambda: self._escalating is None)
         self._record_overdue_sla()
 
     def _record_overdue_sla(self) -> None:
@@ -313,16 +339,71 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         first, so without this a reply landing just after the breach would erase the breach.
         """
         sla = self._state.sla
-        if sla is None or not workflow.patched(SLA_OVERDUE_BEFORE_COMMANDS):
+        if sla is None:
+            return
+        self._overdue_first = workflow.patched(SLA_OVERDUE_BEFORE_COMMANDS)
+        if not self._overdue_first:
             return
         for deadline in overdue_sla_deadlines(sla, workflow.now()):
             changes = decide_sla(self._state, deadline)
             if changes:
                 self._record(changes, Actor.system())
 
+    def _foreseen(self) -> TicketState:
+        """The state after `_record_overdue_sla`, on a copy (only when something is overdue).
+
+        A validator may not ask a patch: a run that has not asked it yet will be told yes (the
+        validator runs only on new work, never on replay), one that was told no keeps that answer.
+        """
+        sla = self._state.sla
+        if sla is None or self._overdue_first is False:
+            return self._state
+        overdue = overdue_sla_deadlines(sla, workflow.now())
+        if not overdue:
+            return self._state
+        state = copy.deepcopy(self._state)
+        for deadline in overdue:
+            changes = decide_sla(state, deadline)
+            for event in number(changes, state, workflow.now(), Actor.system()):
+                evolve(state, event)
+        return state
+
     async def _after_record(self, command: cmd.TicketCommand) -> None:
         if isinstance(command, cmd.Escalate):
             await self._start_escalation(command)
+
+    async def _start_escalation_first(self, command: cmd.Escalate) -> None:
+        """Start the child (other commands wait meanwhile); a failed start refuses the escalate.
+
+        If the ticket moved meanwhile (a deadline, a signal) so that it no longer takes this
+        escalation, the started one is told to withdraw and the escalate is refused.
+        """
+        self._escalating = command.escalation_id
+        try:
+            await self._start_escalation(command)
+        except Exception as exc:
+            workflow.logger.warning("escalation %s did not start: %s", command.escalation_id, exc)
+            reason = f"escalation {command.escalation_id} could not start: {exc}"
+            raise refusal(InvalidCommand("escalation_id", reason)) from None
+        finally:
+            self._escalating = None
+        try:
+            self._decided(lambda: self._decide(self._state, command))
+        except ApplicationError as exc:
+            self._beside(asyncio.create_task(self._withdraw_escalation(command.escalation_id, exc.message)))
+            raise
+        self._early_news, early = None, self._early_news
+        if early is not None:
+            self._beside(asyncio.create_task(self._after_escalated(early)))
+
+    async def _after_escalated(self, view: EscalationView) -> None:
+        """News the new escalation sent before the ticket recorded it: shown right after (a task
+        first runs once the handler that created it has recorded the escalate)."""
+        self.escalation_changed(view)
+
+    async def _withdraw_escalation(self, escalation_id: str, reason: str) -> None:
+        handle = workflow.get_external_workflow_handle(escalation_workflow_id(escalation_id))
+        await handle.signal("ticket_closed", TicketClosed(self._state.id, f"escalate refused: {reason}"))
 
     async def _start_escalation(self, command: cmd.Escalate) -> None:
         state = self._state
@@ -448,6 +529,10 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         if workflow.patched(GROUP_SEARCH_ATTRIBUTES):
             wanted[sa.TICKET_GROUP.name] = state.group_id or ""
             wanted[sa.TICKET_TIER.name] = state.tier.value
+        if not self._seeded:
+            self._seeded = True
+            if workflow.patched(SEED_PUBLISHED):
+                self._published = published_at_start()
         changed = {k: v for k, v in wanted.items() if self._published.get(k) != v}
         if not changed:
             return
@@ -493,3 +578,18 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
             publish_search_attributes=self._publish,
             escalation=self._escalation_defaults,
         )
+
+
+def published_at_start() -> dict[str, object]:
+    """The ticket's search attributes as this run found them (set at its start, or carried over by
+    continue-as-new), in `_published`'s terms, where an unset keyword is "": so that the first
+    projection upserts only what differs, not what the start has just set."""
+    found = workflow.info().typed_search_attributes
+    published: dict[str, object] = {}
+    for key in (sa.TICKET_STATUS, sa.TICKET_SEVERITY, sa.SLA_BREACHED, sa.SLA_NEXT_DEADLINE, sa.TICKET_TIER):
+        value = found.get(key)
+        if value is not None:
+            published[key.name] = value
+    for key in (sa.TICKET_ASSIGNEE, sa.TICKET_GROUP):
+        published[key.name] = found.get(key) or ""
+    return published

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Actor, Role
@@ -32,17 +33,19 @@ from domain.ticket.commands import (
 )
 from domain.ticket.lifecycle import LifecycleSettings
 from domain.ticket.macros import MacroActions
-from domain.ticket.state import Tier
+from domain.ticket.state import NewTicket, Tier
 from infra.binaries import temporal_cli
 from infra.embedded_postgres import start_embedded_postgres
 from infra.settings import Settings
 from store.db import create_engine
 from store.migrate import upgrade
-from tests.support.tickets import AGENT, customer, start_ticket
+from tests.support.tickets import AGENT, customer, next_ticket_id, start_ticket
+from workflows import search_attributes as sa
 from workflows.escalation import EscalationWorkflow
 from workflows.escalation_input import escalation_workflow_id
 from workflows.search_attributes import ALL_KEYS
 from workflows.ticket import TicketWorkflow
+from workflows.ticket_input import TicketWorkflowInput, ticket_workflow_id
 
 HERE = Path(__file__).parent
 
@@ -157,12 +160,59 @@ async def support_access_granted_and_revoked(
     return [handle]
 
 
+async def ticket_published_from_start(client: Client, engine: object, queue: str) -> list[WorkflowHandle]:
+    """Started as services/ticket_opening.py starts one, search attributes included: the first
+    projection upserts only what the start did not set ("ticket-search-attributes-seeded-from-start");
+    its escalation upserts only what changed ("escalation-upserts-changes-only"); closing withdraws it."""
+    new = NewTicket(
+        await next_ticket_id(engine),  # type: ignore[arg-type]
+        str(uuid.uuid4()),
+        str(uuid.uuid4()),
+        "Export fails",
+        "At 500 rows.",
+        group_id="g1",
+    )
+    handle = await client.start_workflow(
+        TicketWorkflow.run,
+        TicketWorkflowInput(new=new, lifecycle=LifecycleSettings(feedback_after_close_seconds=0)),
+        id=ticket_workflow_id(new.id),
+        task_queue=queue,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.TICKET_STATUS, "open"),
+                SearchAttributePair(sa.TICKET_SEVERITY, new.severity),
+                SearchAttributePair(sa.TICKET_ORG, new.org_id),
+                SearchAttributePair(sa.TICKET_TIER, "L1"),
+                SearchAttributePair(sa.TICKET_GROUP, "g1"),
+            ]
+        ),
+    )
+    await handle.execute_update(TicketWorkflow.opened)
+    await handle.execute_update(TicketWorkflow.assign, Assign(actor=AGENT, assignee_id=AGENT.user_id))
+    escalation_id = f"CP-{new.id}"
+    await handle.execute_update(
+        TicketWorkflow.escalate, Escalate(AGENT, escalation_id, "engineering", "Dupes")
+    )
+    escalation = client.get_workflow_handle_for(EscalationWorkflow.run, escalation_workflow_id(escalation_id))
+    await escalation.execute_update(EscalationWorkflow.opened)
+    engineer = Actor("eng-1", Role.ENGINEER, "Enzo")
+    await escalation.execute_update(EscalationWorkflow.set_eta, SetEta(engineer, "2030-01-31"))
+    await escalation.execute_update(
+        EscalationWorkflow.move_stage, MoveStage(engineer, "engineering", "on it")
+    )
+    await handle.execute_update(TicketWorkflow.close, Close(actor=customer(new.requester_id)))
+    await escalation.result()
+    await handle.result()
+    return [handle, escalation]
+
+
 SCENARIOS: dict[str, Callable[[Client, object, str], Awaitable[list[WorkflowHandle]]]] = {
     "ticket_full_life": lambda c, e, q: _one(ticket_full_life(c, e, q)),
     "ticket_escalated_and_verified": ticket_escalated_and_verified,
     "ticket_closed_then_rated": lambda c, e, q: _one(ticket_closed_then_rated(c, e, q)),
     "support_access_granted_and_revoked": support_access_granted_and_revoked,
     "ticket_routed_tagged_and_macro": lambda c, e, q: _one(ticket_routed_tagged_and_macro(c, e, q)),
+    "ticket_published_from_start": ticket_published_from_start,
 }
 
 

@@ -8,6 +8,10 @@ with the workflow doubles' activities (tests/workflow_doubles): no PostgreSQL, n
   ticket closed by the requester ending its escalation (withdrawn, dev cards told);
 - escalation_outlived_its_ticket: an escalation whose ticket's workflow had completed withdraws itself;
 - policy_rollout_continued: a policy rollout that continued as new (its first and its last run);
+- ticket_timer_kept_across_writes: writes that do not move the next deadline keep its timer
+  ("deadline-timer-kept"), the kept timer fires, a write that removes the deadline cancels it;
+- ticket_escalate_refused_then_started: an escalate whose child cannot start is refused, the next
+  one starts its child before it is recorded ("escalate-starts-child-first"); closing withdraws it;
 - ticket_continued_at_its_bound: a ticket whose run reached MAX_RUN_EVENTS continued as new (the
   first run and the next, which answers a repeated request and records another note).
 """
@@ -15,6 +19,7 @@ with the workflow doubles' activities (tests/workflow_doubles): no PostgreSQL, n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import uuid
@@ -23,7 +28,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -31,7 +36,7 @@ from domain.escalation.commands import CreateCard, MoveStage
 from domain.escalation.state import NewEscalation, Target
 from domain.sla import default_policy
 from domain.sla_rollout import PolicyRolloutInput, rollout_workflow_id
-from domain.ticket.commands import Close, Reply
+from domain.ticket.commands import Close, Escalate, Reply, Tag
 from entrypoints.registry import WORKFLOWS, sandbox_runner
 from infra.binaries import temporal_test_server
 from tests.support.tickets import AGENT, customer
@@ -43,6 +48,7 @@ from workflows.escalation import EscalationWorkflow
 from workflows.escalation_input import EscalationInput, EscalationSettings, escalation_workflow_id
 from workflows.policy_rollout import PolicyRolloutWorkflow
 from workflows.ticket import TicketWorkflow
+from workflows.ticket_input import TicketWorkflowInput
 
 HERE = Path(__file__).parent
 Scenario = Callable[[DoublesWorld], Awaitable[list[WorkflowHandle]]]
@@ -114,6 +120,45 @@ async def policy_rollout_continued(world: DoublesWorld) -> list[WorkflowHandle]:
     return [first, rollout]
 
 
+async def ticket_timer_kept_across_writes(world: DoublesWorld) -> list[WorkflowHandle]:
+    ticket, new = await world.start_ticket()
+    await ticket.execute_update(TicketWorkflow.opened)
+    await ticket.execute_update(
+        TicketWorkflow.reply, Reply(actor=AGENT, body="Which version?", await_customer=True)
+    )
+    await ticket.execute_update(TicketWorkflow.reply, Reply(actor=AGENT, body="Checking", internal=True))
+    await ticket.execute_update(TicketWorkflow.tag, Tag(actor=AGENT, add=["billing"]))
+    await world.env.sleep(timedelta(days=7, minutes=1))  # the kept timer fires: the pending reminder
+    requester = customer(new.requester_id)
+    await ticket.execute_update(TicketWorkflow.reply, Reply(actor=requester, body="Version 2"))
+    await ticket.execute_update(TicketWorkflow.close, Close(actor=requester))
+    await ticket.result()
+    return [ticket]
+
+
+async def ticket_escalate_refused_then_started(world: DoublesWorld) -> list[WorkflowHandle]:
+    ticket, new = await world.start_ticket()
+    await ticket.execute_update(TicketWorkflow.opened)
+    taken = f"CP-H{uuid.uuid4().hex[:6]}"
+    squatter = await world.client.start_workflow(
+        TicketWorkflow.run,
+        TicketWorkflowInput(new=replace(new, id=new.id + 1), publish_search_attributes=False),
+        id=escalation_workflow_id(taken),
+        task_queue=world.queue,
+    )
+    with contextlib.suppress(WorkflowUpdateFailedError):  # refused: its child cannot start
+        await ticket.execute_update(TicketWorkflow.escalate, Escalate(AGENT, taken, "engineering", "Dupes"))
+    await squatter.terminate("recorded")
+    fresh = f"CP-H{uuid.uuid4().hex[:6]}"
+    await ticket.execute_update(TicketWorkflow.escalate, Escalate(AGENT, fresh, "engineering", "Dupes"))
+    escalation = world.client.get_workflow_handle_for(EscalationWorkflow.run, escalation_workflow_id(fresh))
+    await escalation.execute_update(EscalationWorkflow.opened)
+    await ticket.execute_update(TicketWorkflow.close, Close(actor=customer(new.requester_id)))
+    await escalation.result()
+    await ticket.result()
+    return [ticket, escalation]
+
+
 async def ticket_continued_at_its_bound(world: DoublesWorld) -> list[WorkflowHandle]:
     ticket, _ = await world.start_ticket(severity=3, sla_policy=default_policy())
     await ticket.execute_update(TicketWorkflow.opened)
@@ -137,6 +182,8 @@ SCENARIOS: dict[str, Scenario] = {
     "escalation_card_withdrawn_with_ticket": escalation_card_withdrawn_with_ticket,
     "escalation_outlived_its_ticket": escalation_outlived_its_ticket,
     "policy_rollout_continued": policy_rollout_continued,
+    "ticket_timer_kept_across_writes": ticket_timer_kept_across_writes,
+    "ticket_escalate_refused_then_started": ticket_escalate_refused_then_started,
     "ticket_continued_at_its_bound": ticket_continued_at_its_bound,
 }
 

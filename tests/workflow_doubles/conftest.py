@@ -34,8 +34,11 @@ class DoublesWorld:
     def client(self) -> Client:
         return self.env.client
 
-    async def start_ticket(self, **fields: object) -> tuple[WorkflowHandle, NewTicket]:
-        """A ticket with an id no other test uses (no Postgres sequence here)."""
+    async def start_ticket(
+        self, *, task_queue: str | None = None, **fields: object
+    ) -> tuple[WorkflowHandle, NewTicket]:
+        """A ticket with an id no other test uses (no Postgres sequence here), on the doubles'
+        queue unless a test runs its own worker."""
         new = NewTicket(
             id=random.randrange(10**9, 2 * 10**9),
             org_id=str(uuid.uuid4()),
@@ -48,9 +51,22 @@ class DoublesWorld:
             TicketWorkflow.run,
             TicketWorkflowInput(new=new, lifecycle=LifecycleSettings(), publish_search_attributes=False),
             id=ticket_workflow_id(new.id),
-            task_queue=self.queue,
+            task_queue=task_queue or self.queue,
         )
         return handle, new
+
+
+def doubles_worker(world: DoublesWorld, queue: str, **options: Any) -> Worker:
+    """Another worker with the doubles' activities, on a queue of a test's own (stopped and started
+    by the test, e.g. to let a timer fire while no worker runs)."""
+    return Worker(
+        world.client,
+        task_queue=queue,
+        workflows=list(WORKFLOWS),
+        activities=world.doubles.activities(),
+        workflow_runner=sandbox_runner(checked=True),
+        **options,
+    )
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -68,6 +84,15 @@ async def world(time_env: WorkflowEnvironment) -> AsyncIterator[DoublesWorld]:
     )
     async with worker:
         yield DoublesWorld(time_env, queue, doubles)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_world(temporal_env: WorkflowEnvironment) -> AsyncIterator[DoublesWorld]:
+    """The doubles on the dev server: for tests that need registered search attributes, or that
+    must not run on the time-skipping server (a failed child start there can stall its clock)."""
+    world = DoublesWorld(temporal_env, f"doubles-dev-{uuid.uuid4().hex[:8]}", ActivityDoubles())
+    async with doubles_worker(world, world.queue):
+        yield world
 
 
 class SuggestContinueAsNew:
