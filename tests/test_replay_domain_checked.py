@@ -27,7 +27,10 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 # A continued run's input carries its state, datetimes in nested dataclasses: the payload converter
 # cannot build those from domain/ classes imported in the sandbox (the sandbox's datetime is a proxy
 # the converter does not recognise). The first runs of the same paths are replayed here all the same.
-CARRIED_STATE = {"ticket_continued_at_its_bound.ticket_next"}
+CARRIED_STATE = {
+    "ticket_continued_at_its_bound.ticket_next",
+    "consolidated_ticket_continued_at_its_bound.ticket_next",
+}
 MADE_OF_DOMAIN = ("domain", "workflows.ticket_input", "workflows.escalation_input", "workflows.refusals")
 # Still shared: the zone loader reads the pinned tzdata package's files once per zone (I/O by design,
 # outside any workflow's decisions) and builds ZoneInfo subclasses, which the sandbox cannot proxy.

@@ -20,6 +20,8 @@ from typing import Protocol
 
 from temporalio import workflow
 
+from workflows.patches import Patches
+
 KEEP_TIMER = "deadline-timer-kept"
 NO_REFIRE = "deadline-not-refired"
 
@@ -35,7 +37,8 @@ class Deadline(Protocol):
 
 
 class DeadlineTimer:
-    def __init__(self) -> None:
+    def __init__(self, patches: Patches) -> None:
+        self._patches = patches
         self._woken = False
         self._timer: asyncio.Task[None] | None = None  # the kept timer (patched runs only)
         self._timer_due: datetime | None = None
@@ -58,7 +61,7 @@ class DeadlineTimer:
         remaining = (deadline.due - workflow.now()).total_seconds()
         if remaining <= 0:
             return await self._due_now(deadline)
-        if workflow.patched(KEEP_TIMER):
+        if self._patches.has(KEEP_TIMER):
             return await self._sleep_on_kept_timer(deadline, remaining)
         try:
             await workflow.wait_condition(
@@ -75,7 +78,7 @@ class DeadlineTimer:
 
     async def _due_now(self, deadline: Deadline) -> bool:
         """Due already: report it, unless it was just reported and nothing has changed since."""
-        if (deadline.due, deadline.summary) == self._fired and workflow.patched(NO_REFIRE):
+        if (deadline.due, deadline.summary) == self._fired and self._patches.has(NO_REFIRE):
             workflow.logger.warning("deadline %r decided nothing: waiting for a change", deadline.summary)
             return await self._wait_for_wake()
         self._drop_timer()

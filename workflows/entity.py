@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.refusals import refusal
 
 from workflows.deadline_timer import Deadline, DeadlineTimer
+from workflows.patches import Patches
 from workflows.request_memory import RequestMemory
 
 PROJECTION_RETRY = RetryPolicy(
@@ -90,7 +91,8 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
         self._projected_version = projected_version
         self._unprojected: list[Event] = list(unprojected or [])
         self._side_tasks: list[asyncio.Task[Any]] = []
-        self._timer = DeadlineTimer()
+        self._patches = Patches()
+        self._timer = DeadlineTimer(self._patches)
 
     # ---- what each entity says ---------------------------------------------------------------------
 
@@ -163,14 +165,13 @@ class EntityWorkflow(Generic[StateT, CommandT, DeadlineT]):
                 assert deadline is not None
                 await self._on_deadline(deadline)
 
-    @staticmethod
-    def _run_is_long() -> bool:
+    def _run_is_long(self) -> bool:
         """The server suggests a new run, or this one reached MAX_RUN_EVENTS (runs from before the
         bound replay as they were: the patch is asked only once the bound is reached)."""
         info = workflow.info()
         if info.is_continue_as_new_suggested():
             return True
-        return info.get_current_history_length() >= MAX_RUN_EVENTS and workflow.patched(BOUNDED_RUNS)
+        return info.get_current_history_length() >= MAX_RUN_EVENTS and self._patches.has(BOUNDED_RUNS)
 
     # ---- commands -----------------------------------------------------------------------------------
 

@@ -225,7 +225,7 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
     async def _on_deadline(self, deadline: EscalationDeadline) -> None:
         if deadline.action is EscalationClock.RECONCILE:
             self._next_reconcile = workflow.now() + timedelta(seconds=self._settings.reconcile_seconds)
-            if not workflow.patched(RECONCILE_BESIDE_LOOP):
+            if not self._patches.has(RECONCILE_BESIDE_LOOP):
                 await self._reconcile()  # runs started before the patch: the loop waits for it
             elif self._reconciling is None or self._reconciling.done():
                 self._reconciling = asyncio.create_task(self._reconcile())
@@ -310,7 +310,7 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
     # ---- projection and what follows it --------------------------------------------------------------
 
     def _rows(self, batch: list[Event]) -> ProjectionRows:
-        return escalation_rows(self._state, batch, notify=workflow.patched(NOTIFY_IN_PROJECTION))
+        return escalation_rows(self._state, batch, notify=self._patches.has(NOTIFY_IN_PROJECTION))
 
     def _projection_summary(self, rows: ProjectionRows) -> str:
         return f"project {self._state.id} to v{rows.version}"
@@ -318,7 +318,7 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
     async def _projected(self, batch: list[Event]) -> None:
         self._publish()
         await self._tell_ticket()
-        if not workflow.patched(NOTIFY_IN_PROJECTION):
+        if not self._patches.has(NOTIFY_IN_PROJECTION):
             self._notify_legacy(batch)
 
     def _notify_legacy(self, events: list[Event]) -> None:
@@ -345,7 +345,7 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
         """Stage and dev cards; runs with UPSERT_CHANGED_ONLY upsert only what changed since the
         last upsert (or since the run began: a continued run finds its predecessor's)."""
         stage, cards = self._state.stage.value, [c.key for c in self._state.cards]
-        if not workflow.patched(UPSERT_CHANGED_ONLY):
+        if not self._patches.has(UPSERT_CHANGED_ONLY):
             workflow.upsert_search_attributes(
                 [sa.ESCALATION_STAGE.value_set(stage), sa.DEV_CARDS.value_set(cards)]
             )
@@ -375,7 +375,7 @@ class EscalationWorkflow(EntityWorkflow[EscalationState, EscalationCommand, Esca
                 "ticket %s not told about %s: %s", self._state.ticket_id, self._state.id, exc
             )
             self._told_ticket = view
-            if self._state.active and workflow.patched(ENDS_WITH_TICKET):
+            if self._state.active and self._patches.has(ENDS_WITH_TICKET):
                 self._withdraw(ticket_gone_reason(self._state.ticket_id))
             return
         self._told_ticket = view

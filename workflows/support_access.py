@@ -143,7 +143,7 @@ class SupportAccessWorkflow(EntityWorkflow[SupportAccessState, GrantRequest, Gra
 
     def _may_continue_as_new(self) -> bool:
         """Runs before this patch never continued as new (a grant's run is short unless replaced often)."""
-        return workflow.patched(CONTINUE_AS_NEW)
+        return self._patches.has(CONTINUE_AS_NEW)
 
     def _continued(self) -> SupportAccessInput:
         return SupportAccessInput(

@@ -129,7 +129,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
             return
         self._record_overdue_sla()
         closed = self._state.status is TicketStatus.CLOSED
-        changes = decide_escalation_update(self._state, view, closed and workflow.patched(ENDS_ESCALATION))
+        changes = decide_escalation_update(self._state, view, closed and self._patches.has(ENDS_ESCALATION))
         if changes:
             self._record(changes, Actor.system())
 
@@ -140,7 +140,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         A warning or breach already due is recorded first (as before a command): re-targeting must
         not erase a breach whose timer is in the same workflow task.
         """
-        if workflow.patched(POLICY_CHANGE_RECORDS_OVERDUE):
+        if self._patches.has(POLICY_CHANGE_RECORDS_OVERDUE):
             self._record_overdue_sla()
         sla = self._state.sla
         if sla is None or policy.name != sla.policy.name or policy.version <= sla.policy.version:
@@ -289,7 +289,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         Runs before ESCALATE_STARTS_CHILD_FIRST recorded first and started after (`_after_record`):
         a failed start left the ticket escalated with no escalation.
         """
-        if not workflow.patched(ESCALATE_STARTS_CHILD_FIRST):
+        if not self._patches.has(ESCALATE_STARTS_CHILD_FIRST):
             return await self._handle(command)
         return await self._apply(
             lambda: self._decide(self._state, command),
@@ -319,7 +319,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         end = feedback_window_end(self._state, self._lifecycle)
         if end is None or workflow.now() >= end:
             return False
-        self._late_feedback = workflow.patched(FEEDBACK_AFTER_CLOSE)
+        self._late_feedback = self._patches.has(FEEDBACK_AFTER_CLOSE)
         return self._late_feedback
 
     def _feedback_window_open(self) -> bool:
@@ -341,7 +341,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         sla = self._state.sla
         if sla is None:
             return
-        self._overdue_first = workflow.patched(SLA_OVERDUE_BEFORE_COMMANDS)
+        self._overdue_first = self._patches.has(SLA_OVERDUE_BEFORE_COMMANDS)
         if not self._overdue_first:
             return
         for deadline in overdue_sla_deadlines(sla, workflow.now()):
@@ -438,7 +438,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
 
     def _next_deadline(self) -> Deadline | None:
         candidates: list[Deadline] = []
-        reminders = workflow.patched(PENDING_REMINDER)
+        reminders = self._patches.has(PENDING_REMINDER)
         for lifecycle in (
             next_lifecycle_deadline(self._state, self._lifecycle),
             next_conference_reminder(self._state, self._lifecycle),
@@ -469,17 +469,17 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
     # ---- projection and what follows it --------------------------------------------------------------
 
     def _rows(self, batch: list[Event]) -> ProjectionRows:
-        return projection_rows(self._state, batch, notify=workflow.patched(NOTIFY_IN_PROJECTION))
+        return projection_rows(self._state, batch, notify=self._patches.has(NOTIFY_IN_PROJECTION))
 
     def _projection_summary(self, rows: ProjectionRows) -> str:
         return f"project ticket #{self._state.id} to v{rows.version}"
 
     async def _projected(self, batch: list[Event]) -> None:
         self._publish_state()
-        if not workflow.patched(NOTIFY_IN_PROJECTION):
+        if not self._patches.has(NOTIFY_IN_PROJECTION):
             self._notify_legacy(batch)
         reason = escalation_to_end(self._state, batch)
-        if reason is not None and workflow.patched(ENDS_ESCALATION):
+        if reason is not None and self._patches.has(ENDS_ESCALATION):
             self._beside(asyncio.create_task(self._end_escalation(reason)))
 
     async def _end_escalation(self, reason: str) -> None:
@@ -501,7 +501,7 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
 
     def _notify_legacy(self, events: list[Event]) -> None:
         """Runs started before "notify-in-projection" record notifications by a regular activity each."""
-        by_mail = workflow.patched(NOTIFY_BY_MAIL)
+        by_mail = self._patches.has(NOTIFY_BY_MAIL)
         for event in events:
             wanted = is_notified_by_activity(Entity.TICKET, event) if by_mail else notified_before_mail(event)
             if wanted:
@@ -526,12 +526,12 @@ class TicketWorkflow(EntityWorkflow[TicketState, cmd.TicketCommand, Deadline]):
         if sla is not None:
             wanted[sa.SLA_BREACHED.name] = any(c.breached for c in sla.clocks)
             wanted[sa.SLA_NEXT_DEADLINE.name] = next_breach_due(sla)
-        if workflow.patched(GROUP_SEARCH_ATTRIBUTES):
+        if self._patches.has(GROUP_SEARCH_ATTRIBUTES):
             wanted[sa.TICKET_GROUP.name] = state.group_id or ""
             wanted[sa.TICKET_TIER.name] = state.tier.value
         if not self._seeded:
             self._seeded = True
-            if workflow.patched(SEED_PUBLISHED):
+            if self._patches.has(SEED_PUBLISHED):
                 self._published = published_at_start()
         changed = {k: v for k, v in wanted.items() if self._published.get(k) != v}
         if not changed:

@@ -185,6 +185,10 @@ SCENARIOS: dict[str, Scenario] = {
     "ticket_timer_kept_across_writes": ticket_timer_kept_across_writes,
     "ticket_escalate_refused_then_started": ticket_escalate_refused_then_started,
     "ticket_continued_at_its_bound": ticket_continued_at_its_bound,
+    # Recorded again after workflows/patches.py: one consolidated patch marker per run.
+    "consolidated_ticket_breached_auto_resolved": ticket_breached_policy_changed_auto_resolved,
+    "consolidated_escalation_card_withdrawn_with_ticket": escalation_card_withdrawn_with_ticket,
+    "consolidated_ticket_continued_at_its_bound": ticket_continued_at_its_bound,
 }
 
 
@@ -210,7 +214,7 @@ async def record(only: set[str] | None = None) -> None:
                     kind = handle.id.split("-")[0]
                     if kind == "sla":  # the rollout's first run and its last (started by continue-as-new)
                         kind = "rollout_first" if n == 0 else "rollout_last"
-                    if name == "ticket_continued_at_its_bound":
+                    if name.endswith("ticket_continued_at_its_bound"):
                         kind = "ticket_first" if n == 0 else "ticket_next"
                     (HERE / f"{name}.{kind}.json").write_text(history.to_json())
                     print(f"recorded {name} ({kind}): {len(history.events)} events")
