@@ -105,7 +105,9 @@ async def test_a_create_is_recorded_projected_and_answered_in_one_workflow_task(
     events = await history_of(client, created["id"])
     produced = kinds(first_task(events))
     # The first task accepted `opened`, projected (the local activity) and completed the update.
-    assert produced[0] == "WORKFLOW_EXECUTION_UPDATE_ACCEPTED", produced
+    # (The run's patch marker and its TemporalChangeVersion upsert may come first: workflows/patches.py.)
+    assert "WORKFLOW_EXECUTION_UPDATE_ACCEPTED" in produced, produced
+    assert produced.index("WORKFLOW_EXECUTION_UPDATE_ACCEPTED") < produced.index("local activity"), produced
     assert "local activity" in produced, produced
     assert "WORKFLOW_EXECUTION_UPDATE_COMPLETED" in produced, produced
     assert produced.index("local activity") < produced.index("WORKFLOW_EXECUTION_UPDATE_COMPLETED")
