@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from domain.automatic_mail import automatic_reason
 from entrypoints.mail_sink import MailSink
 from integrations.mail.smtp import AUTO_REPLIED, MailSettings, OutgoingMail, build_message, send
-from tests.support.ports import free_port
 
 DOMAIN = "escalator.localhost"
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[MailSink]:
-    with MailSink(directory=tmp_path / "mail", port=free_port()) as running:
-        yield running
 
 
 async def test_notifications_and_acknowledgements_carry_loop_headers(sink: MailSink) -> None:

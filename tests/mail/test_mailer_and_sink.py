@@ -31,12 +31,6 @@ DOMAIN = "escalator.localhost"
 EML_NAME = re.compile(r"^\d{8}T\d{6}\.\d{6}-\d{6}\.eml$")
 
 
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[MailSink]:
-    with MailSink(directory=tmp_path / "mail", port=free_port()) as running:
-        yield running
-
-
 def _settings(port: int) -> MailSettings:
     return MailSettings(smtp_host="127.0.0.1", smtp_port=port, mail_domain=DOMAIN, smtp_timeout_seconds=5)
 

@@ -5,34 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
-from pathlib import Path
-
-import pytest
-import pytest_asyncio
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.mail_threading import REPLY_MARKER
 from domain.signed_links import LinkClaims, LinkPurpose, read_link
-from entrypoints.mail_sink import MailSink
-from infra.settings import Settings, link_key
-from tests.mail.outbox_bed import BASE_URL, DOMAIN, Bed, make_bed
-from tests.support.ports import free_port
+from tests.mail.outbox_bed import BASE_URL, DOMAIN, Bed
 
 LINK = re.compile(re.escape(f"{BASE_URL}/portal/links/") + r"([A-Za-z0-9_.-]+)")
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[MailSink]:
-    with MailSink(directory=tmp_path / "mail", port=free_port()) as running:
-        yield running
-
-
-@pytest_asyncio.fixture
-async def bed(engine: AsyncEngine, sink: MailSink, settings: Settings) -> AsyncIterator[Bed]:
-    yield await make_bed(engine, sink, link_key(settings))
 
 
 def to(mail: EmailMessage) -> str:

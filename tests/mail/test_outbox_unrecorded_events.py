@@ -7,34 +7,15 @@ already hold such a row, or meet one whose event was rewritten: it must skip it,
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
-import pytest_asyncio
 from sqlalchemy import delete, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from entrypoints.mail_sink import MailSink
-from infra.settings import Settings, link_key
 from store.tables import escalation_events, notifications, ticket_events
-from tests.mail.outbox_bed import Bed, make_bed
-from tests.support.ports import free_port
+from tests.mail.outbox_bed import Bed
 
 NOT_RECORDED = "a lost workflow task's"
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[MailSink]:
-    with MailSink(directory=tmp_path / "mail", port=free_port()) as running:
-        yield running
-
-
-@pytest_asyncio.fixture
-async def bed(engine: AsyncEngine, sink: MailSink, settings: Settings) -> AsyncIterator[Bed]:
-    yield await make_bed(engine, sink, link_key(settings))
 
 
 def reply(bed: Bed, body: str) -> dict[str, Any]:

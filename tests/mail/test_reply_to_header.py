@@ -2,29 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
-import pytest
-import pytest_asyncio
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from domain.reply_address import parse_reply_address, ticket_replied_to
-from entrypoints.mail_sink import MailSink
-from infra.settings import Settings, link_key
-from tests.mail.outbox_bed import DOMAIN, Bed, make_bed
-from tests.support.ports import free_port
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[MailSink]:
-    with MailSink(directory=tmp_path / "mail", port=free_port()) as running:
-        yield running
-
-
-@pytest_asyncio.fixture
-async def bed(engine: AsyncEngine, sink: MailSink, settings: Settings) -> AsyncIterator[Bed]:
-    yield await make_bed(engine, sink, link_key(settings))
+from tests.mail.outbox_bed import DOMAIN, Bed
 
 
 async def test_each_reader_gets_a_token_only_they_can_use(bed: Bed) -> None:
