@@ -30,19 +30,17 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.escalation.commands import CreateCard, MoveStage
 from domain.escalation.state import NewEscalation, Target
 from domain.sla import default_policy
 from domain.sla_rollout import PolicyRolloutInput, rollout_workflow_id
 from domain.ticket.commands import Close, Escalate, Reply, Tag
-from entrypoints.registry import WORKFLOWS, sandbox_runner
 from infra.binaries import temporal_test_server
 from tests.support.tickets import AGENT, customer
 from tests.workflow.test_sla_clocks import advance_to
 from tests.workflow_doubles.activity_doubles import ActivityDoubles
-from tests.workflow_doubles.conftest import DoublesWorld
+from tests.workflow_doubles.conftest import DoublesWorld, doubles_worker
 from tests.workflow_doubles.test_escalation_rules import ENGINEER, escalated
 from workflows.escalation import EscalationWorkflow
 from workflows.escalation_input import EscalationInput, EscalationSettings, escalation_workflow_id
@@ -194,18 +192,9 @@ SCENARIOS: dict[str, Scenario] = {
 
 async def record(only: set[str] | None = None) -> None:
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
-    doubles = ActivityDoubles()
-    queue = f"histories-{uuid.uuid4().hex[:6]}"
-    worker = Worker(
-        env.client,
-        task_queue=queue,
-        workflows=list(WORKFLOWS),
-        activities=doubles.activities(),
-        workflow_runner=sandbox_runner(checked=True),
-    )
+    world = DoublesWorld(env, f"histories-{uuid.uuid4().hex[:6]}", ActivityDoubles())
     try:
-        async with worker:
-            world = DoublesWorld(env, queue, doubles)
+        async with doubles_worker(world, world.queue):
             for name, scenario in SCENARIOS.items():
                 if only and name not in only:
                     continue

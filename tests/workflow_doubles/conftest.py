@@ -73,17 +73,9 @@ def doubles_worker(world: DoublesWorld, queue: str, **options: Any) -> Worker:
 async def world(time_env: WorkflowEnvironment) -> AsyncIterator[DoublesWorld]:
     """Session-wide, like tests/workflow's worker: the test server cannot skip time while a workflow
     task waits for a worker that has gone away."""
-    doubles = ActivityDoubles()
-    queue = f"doubles-{uuid.uuid4().hex[:8]}"
-    worker = Worker(
-        time_env.client,
-        task_queue=queue,
-        workflows=list(WORKFLOWS),
-        activities=doubles.activities(),
-        workflow_runner=sandbox_runner(checked=True),
-    )
-    async with worker:
-        yield DoublesWorld(time_env, queue, doubles)
+    world = DoublesWorld(time_env, f"doubles-{uuid.uuid4().hex[:8]}", ActivityDoubles())
+    async with doubles_worker(world, world.queue):
+        yield world
 
 
 @pytest_asyncio.fixture(scope="session")
