@@ -25,6 +25,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.actors import Actor
+    from domain.projection_rows import ProjectionRows
     from domain.ticket.state import TicketState
     from workflows.ticket_input import TicketWorkflowInput
 
@@ -53,33 +54,30 @@ class OffPathTicketWorkflow(TicketWorkflow):
         actor: Actor,
         request_id: str | None = None,
         after_record: Callable[[], Awaitable[None]] | None = None,
+        before_record: Callable[[], Awaitable[None]] | None = None,
     ) -> TicketState:
         """As the skeleton's, without `wait_condition(projected >= target)`: the answer carries the
         state and its version; a reader that needs the write asks for that version (GET ≥ version)."""
         target = self._requests.version_of(request_id)
         if target is None:
             await self._before_decide()
-            target = self._record(self._decided(decide), actor)
+            changes = self._decided(decide)
+            if before_record is not None:
+                await before_record()
+                changes = self._decided(decide)
+            target = self._record(changes, actor)
             self._requests.remember(request_id, target)
             if after_record is not None:
                 await after_record()
         return self._state
 
-    async def _project(self) -> None:
+    async def _write_projection(self, rows: ProjectionRows) -> None:
         """The skeleton's projection as a regular activity (same rows, timeout and retry policy)."""
-        batch, self._unprojected = self._unprojected, []
-        rows = self._rows(batch)
-        try:
-            await workflow.execute_activity(
-                self.projection_activity,
-                rows,
-                result_type=int,
-                start_to_close_timeout=PROJECTION_TIMEOUT,
-                retry_policy=PROJECTION_RETRY,
-                summary=self._projection_summary(rows),
-            )
-        except BaseException:
-            self._unprojected = batch + self._unprojected
-            raise
-        self._projected_version = rows.version
-        await self._projected(batch)
+        await workflow.execute_activity(
+            self.projection_activity,
+            rows,
+            result_type=int,
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
+            summary=self._projection_summary(rows),
+        )
