@@ -72,6 +72,16 @@ class MailOutbox:
         _, delivered = await self._deliver_batch(limit)
         return delivered
 
+    async def deliver_all_due(self, batch: int = 50) -> int:
+        """Deliver until nothing due is left; returns how many were sent. A batch whose rows were all
+        skipped or postponed still means more may be owed behind it (unlike `deliver_due`'s count)."""
+        sent = 0
+        while True:
+            handled, delivered = await self._deliver_batch(batch)
+            sent += delivered
+            if handled < batch:
+                return sent
+
     async def _deliver_batch(self, limit: int) -> tuple[int, int]:
         """Up to `limit` owed rows: how many were handled (sent, skipped, failed or postponed) and sent."""
         rows = await self._due(limit)

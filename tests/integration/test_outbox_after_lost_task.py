@@ -128,8 +128,7 @@ async def test_only_the_retried_task_s_notifications_and_deliveries_go_out_once_
         # The real mailer to the real SMTP sink: the acknowledgement and the reply, once each.
         mail = MailSettings(smtp_host="127.0.0.1", smtp_port=sink.port)
         outbox = MailOutbox(engine, mail, "http://127.0.0.1:8000", link_key(settings))
-        while await outbox.deliver_due():
-            pass
+        await outbox.deliver_all_due()
         mails = [m for m in sink.messages if f"[#{new.id}]" in str(m["Subject"])]
         assert len(mails) == 2, [m["Subject"] for m in mails]
         assert [BODY in m.get_content() for m in mails] == [False, True]

@@ -71,8 +71,7 @@ class Bed:
 
     async def deliver(self) -> list[EmailMessage]:
         """Deliver everything owed, then this ticket's mails as the sink received them."""
-        while await self.outbox.deliver_due():
-            pass
+        await self.outbox.deliver_all_due()
         return [m for m in self.sink.messages if f"[#{self.ticket_id}]" in str(m["Subject"])]
 
     async def row(self, kind: str, seq: int, source: str = "ticket") -> dict[str, Any]:
